@@ -1,0 +1,66 @@
+/** The subcommand table: each command lives in its own file and is loaded on use. */
+export interface CommandModule {
+  run(argv: string[]): Promise<number>;
+}
+
+export interface Command {
+  summary: string;
+  help: string;
+  load(): Promise<CommandModule>;
+}
+
+export const commands: Record<string, Command> = {
+  serve: {
+    summary: "run the gate: poll Gerrit, schedule, run builds, serve the web UI",
+    help: `Usage: gatebox serve [--config FILE] [--data DIR] [--listen HOST:PORT]
+
+Runs gatebox. With no config file it starts anyway: data in ./.gatebox/, the web UI on
+127.0.0.1:8080 explaining how to add a Gerrit connection.
+
+Options:
+  --config FILE       the config file (default: ./gatebox.yaml when present)
+  --data DIR          where the SQLite store and logs live (default: ./.gatebox)
+  --listen HOST:PORT  the web listener (default: 127.0.0.1:8080, or web.listen from the config)
+`,
+    load: () => import("./serve.ts"),
+  },
+  validate: {
+    summary: "check a config file; exit 0 when valid, 1 with every error otherwise",
+    help: `Usage: gatebox validate [FILE]
+
+Checks FILE (default ./gatebox.yaml). Prints every problem as FILE:LINE: FIELD: MESSAGE and
+exits 1, or prints a summary and exits 0.
+`,
+    load: () => import("./validate.ts"),
+  },
+  simulate: {
+    summary: "run scenarios through the real scheduler on a virtual clock",
+    help: `Usage: gatebox simulate FILE... [--json]
+
+Runs each scenario file (format: docs/scenarios.md) through the real scheduler core with a fake
+merger, executor and reporter on a virtual clock, and checks its expect block.
+Exit status: 0 all pass, 1 any fails, 2 a file is invalid.
+
+Options:
+  --json   one JSON object per file (JSON Lines)
+`,
+    load: () => import("./simulate.ts"),
+  },
+  version: {
+    summary: "print the version",
+    help: "Usage: gatebox version\n",
+    load: () => import("./version.ts"),
+  },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
+  return `gatebox: a self-hosted trunk gate for Gerrit (check, gate with NNFI, post)
+
+Usage: gatebox COMMAND [OPTIONS]   (gatebox COMMAND --help for each)
+
+Commands:
+${lines.join("\n")}
+`;
+}
