@@ -87,7 +87,7 @@ export function zodProblems(doc: SourceDoc, error: z.ZodError): string[] {
   for (const issue of error.issues) {
     const path = issue.path.filter((k): k is PathKey => typeof k !== "symbol");
     const line = doc.lineOf(path);
-    const text = `${doc.file}:${line}: ${formatPath(path)}: ${issue.message}`;
+    const text = `${doc.file}:${line}: ${formatPath(path)}: ${issue.message.replace(/^Invalid input: /, "")}`;
     if (seen.has(text)) continue;
     seen.add(text);
     out.push({ line, text });

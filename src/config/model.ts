@@ -1,0 +1,128 @@
+import type { Secret } from "./secret.ts";
+
+/** The typed, normalized config that the rest of gatebox reads (units resolved, defaults applied). */
+export interface GateboxConfig {
+  /** The file it came from, or null when gatebox runs on its defaults. */
+  file: string | null;
+  dataDir: string;
+  gerrit: GerritConnection | null;
+  web: WebConfig;
+  executors: ExecutorConfig[];
+  pipelines: PipelineConfig[];
+  jobs: Map<string, JobConfig>;
+  projects: ProjectConfig[];
+}
+
+export interface SecretRef {
+  env?: string;
+  file?: string;
+}
+
+export interface GerritConnection {
+  url: string;
+  gitUrl: string;
+  user: string;
+  password: SecretRef;
+  pollInterval: number;
+  fullSweepInterval: number;
+  timeout: number;
+}
+
+export interface Listen {
+  host: string;
+  port: number;
+}
+
+export interface WebConfig {
+  listen: Listen;
+  /** Base URL for links in reports; defaults to http://listen. */
+  url: string;
+  adminToken: SecretRef | null;
+  consoleListen: Listen | null;
+}
+
+export interface ExecutorConfig {
+  name: string;
+  type: "docker" | "local";
+  endpoint?: string | undefined;
+  capacity: number;
+}
+
+export type Manager = "independent" | "dependent" | "serial";
+
+export interface ReporterAction {
+  labels: Record<string, number>;
+  submit: boolean;
+  comment: boolean;
+}
+
+export interface TriggerConfig {
+  event: "patchset-created" | "comment-added" | "change-merged" | "change-abandoned" | "change-restored" | "ref-updated";
+  approval?: Record<string, number>;
+  comment?: RegExp;
+  branch?: RegExp;
+}
+
+export interface PipelineConfig {
+  name: string;
+  description: string | undefined;
+  manager: Manager;
+  precedence: "high" | "normal" | "low";
+  triggers: TriggerConfig[];
+  require: { approvals: Record<string, number>; status?: "NEW" | "MERGED" };
+  start: ReporterAction | null;
+  success: ReporterAction | null;
+  failure: ReporterAction | null;
+  window: {
+    initial: number;
+    floor: number;
+    ceiling: number | null;
+    increaseType: "linear" | "exponential";
+    increaseFactor: number;
+    decreaseType: "linear" | "exponential";
+    decreaseFactor: number;
+  };
+}
+
+export interface JobConfig {
+  name: string;
+  description: string | undefined;
+  image: string;
+  run: string;
+  env: Record<string, string>;
+  timeout: number;
+  workdir: string;
+  memory: number | undefined;
+  cpus: number | undefined;
+  pids: number;
+  user: string | undefined;
+  attempts: number;
+  network: "none" | "bridge";
+  voting: boolean;
+  dependencies: string[];
+  files: RegExp[] | undefined;
+  executor: string | undefined;
+}
+
+export type SubmitType =
+  | "merge-if-necessary"
+  | "merge-always"
+  | "cherry-pick"
+  | "rebase-if-necessary"
+  | "rebase-always"
+  | "fast-forward-only";
+
+export interface ProjectPipelineConfig {
+  /** Templates' jobs first, then the project's own; a later entry of the same name overrides. */
+  jobs: { name: string; voting: boolean }[];
+  /** The shared change queue (dependent/serial pipelines); defaults to the project's name. */
+  queue: string;
+  failFast: boolean;
+}
+
+export interface ProjectConfig {
+  name: string;
+  branch: string | undefined;
+  submitType: SubmitType | undefined;
+  pipelines: Map<string, ProjectPipelineConfig>;
+}
