@@ -1,0 +1,51 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { defaultConfig, loadConfigFile } from "../config/load.ts";
+import type { Listen } from "../config/model.ts";
+import { GateboxError, UsageError } from "../errors.ts";
+import { startServer } from "../server.ts";
+import { parseFlags, positionals } from "./args.ts";
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals: pos } = parseFlags("serve", argv, {
+    config: { type: "string" },
+    data: { type: "string" },
+    listen: { type: "string" },
+  });
+  positionals("serve", pos, []);
+  const file = values.config ?? (existsSync("gatebox.yaml") ? "gatebox.yaml" : null);
+  const config = file === null ? defaultConfig() : loadConfigFile(file);
+  if (values.data !== undefined) config.dataDir = resolve(values.data);
+  const listen = values.listen !== undefined ? parseListenFlag(values.listen) : undefined;
+
+  const server = await startServer({ config, ...(listen ? { listen } : {}) }).catch((err: unknown) => {
+    const code = (err as { code?: string }).code;
+    if (code === "EADDRINUSE") {
+      const l = listen ?? config.web.listen;
+      throw new GateboxError(`gatebox serve: ${l.host}:${l.port} is already in use (choose another with --listen HOST:PORT)`);
+    }
+    throw err;
+  });
+  process.stdout.write(`gatebox: listening on ${server.url} (data in ${config.dataDir})\n`);
+
+  return new Promise<number>((done) => {
+    const shutdown = (signal: string) => {
+      process.stdout.write(`gatebox: ${signal} received, shutting down\n`);
+      server.stop().then(
+        () => done(0),
+        (err: unknown) => {
+          process.stderr.write(`gatebox: error while shutting down: ${String(err)}\n`);
+          done(1);
+        },
+      );
+    };
+    process.once("SIGINT", () => shutdown("SIGINT"));
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+  });
+}
+
+function parseListenFlag(text: string): Listen {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text);
+  if (!m) throw new UsageError(`gatebox serve: --listen expects HOST:PORT, got '${text}'`);
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ""), port: Number(m[2]) };
+}
