@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { parseDuration, parseSize } from "./units.ts";
 
 /** The shape of gatebox.yaml, as written by users (kebab-case keys, human units). */
