@@ -1,0 +1,87 @@
+/**
+ * Pure translation of a build into Docker's container-create body. No I/O: unit-tested without
+ * an engine (test/unit/executor/convert.test.ts).
+ */
+import type Docker from "dockerode";
+import { type ResolvedJob, shellCommand } from "../job.ts";
+
+export const LABEL_BUILD = "gatebox.build";
+export const LABEL_ITEM = "gatebox.item";
+export const LABEL_INSTANCE = "gatebox.instance";
+
+/**
+ * Capabilities a build keeps; every other is dropped. Enough for a build running as root to
+ * chown/chmod its files and switch user (package managers do), and not enough to touch the
+ * kernel, the network stack or devices.
+ */
+export const KEPT_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "SETUID", "SETGID", "KILL"];
+
+/**
+ * The container name of a build: stable, so `destroy(buildId)` finds a container even when the
+ * create response was lost, and unique per instance and build. Docker allows [a-zA-Z0-9][a-zA-Z0-9_.-]*.
+ */
+export function containerName(instance: string, buildId: string): string {
+  const clean = (s: string) => s.replace(/[^a-zA-Z0-9_.-]/g, "_");
+  return `gatebox-${clean(instance)}-${clean(buildId)}`;
+}
+
+export interface ContainerParams {
+  instance: string;
+  buildId: string;
+  itemId: string;
+  job: ResolvedJob;
+}
+
+export function buildLabels(p: Pick<ContainerParams, "instance" | "buildId" | "itemId">): Record<string, string> {
+  return { [LABEL_BUILD]: p.buildId, [LABEL_ITEM]: p.itemId, [LABEL_INSTANCE]: p.instance };
+}
+
+/** The body of POST /containers/create for one build. */
+export function toContainerOptions(p: ContainerParams): Docker.ContainerCreateOptions {
+  const { job } = p;
+  const hostConfig: Docker.HostConfig = {
+    NetworkMode: job.network,
+    Privileged: false,
+    // No binds, no volumes, no docker socket: the workspace is copied in with the archive API,
+    // which also works against a remote engine.
+    Binds: [],
+    CapDrop: ["ALL"],
+    CapAdd: KEPT_CAPABILITIES,
+    SecurityOpt: ["no-new-privileges"],
+    PidsLimit: job.pids,
+    // Output goes to the attach stream and our own log; "none" keeps the engine from storing a
+    // second copy (a 100 MB build log would otherwise also fill the engine's disk).
+    LogConfig: { Type: "none", Config: {} },
+    Init: false,
+  };
+  if (job.memory !== undefined) {
+    hostConfig.Memory = job.memory;
+    hostConfig.MemorySwap = job.memory; // no swap beyond the limit: OOM rather than thrashing
+  }
+  if (job.cpus !== undefined) hostConfig.NanoCpus = Math.round(job.cpus * 1e9);
+  const opts: Docker.ContainerCreateOptions = {
+    name: containerName(p.instance, p.buildId),
+    Image: job.image,
+    Cmd: shellCommand(job.run, job.separateStderr),
+    Entrypoint: [],
+    Env: Object.entries(job.env).map(([k, v]) => `${k}=${v}`),
+    WorkingDir: job.workdir,
+    Labels: buildLabels(p),
+    Tty: false,
+    OpenStdin: false,
+    AttachStdin: false,
+    AttachStdout: true,
+    AttachStderr: true,
+    NetworkDisabled: job.network === "none",
+    HostConfig: hostConfig,
+  };
+  if (job.user !== undefined) opts.User = job.user;
+  return opts;
+}
+
+/** Label filter listing this instance's build containers (for orphan cleanup and reattach). */
+export function instanceFilter(instance: string, buildId?: string): string {
+  const labels = [`${LABEL_INSTANCE}=${instance}`];
+  if (buildId !== undefined) labels.push(`${LABEL_BUILD}=${buildId}`);
+  return JSON.stringify({ label: labels });
+}

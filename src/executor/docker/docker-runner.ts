@@ -1,0 +1,168 @@
+import Docker from "dockerode";
+import { InfraError } from "../../errors.ts";
+import type { Run, RunOutput, RunRequest, Runner } from "../runner.ts";
+import { containerName, instanceFilter, LABEL_BUILD, toContainerOptions } from "./convert.ts";
+import { DockerRun } from "./docker-run.ts";
+import { DEFAULT_DOCKER_ENDPOINT, parseDockerEndpoint } from "./endpoint.ts";
+import {
+  daemonMessage,
+  isNameConflict,
+  isNoSuchImage,
+  isNotFound,
+  isRemovalInProgress,
+  toInfraError,
+} from "./errors.ts";
+import { pullImage } from "./pull.ts";
+
+export interface DockerRunnerOptions {
+  /** unix:///path, /path or tcp://HOST:PORT. Default unix:///var/run/docker.sock. */
+  endpoint?: string;
+  /** Names this gatebox process's containers (label gatebox.instance), for orphan cleanup. */
+  instance: string;
+  /** Give up on an image pull after this long. Default 10 minutes. */
+  pullTimeoutMs?: number;
+}
+
+/** Runs each build in a fresh container on one Docker engine. Contract: see Runner. */
+export class DockerRunner implements Runner {
+  readonly kind = "docker";
+  readonly endpoint: string;
+  private readonly docker: Docker;
+  private readonly instance: string;
+  private readonly pullTimeoutMs: number;
+  /** One pull per image at a time, shared by every build that needs it. */
+  private readonly pulls = new Map<string, Promise<void>>();
+
+  constructor(opts: DockerRunnerOptions) {
+    this.endpoint = opts.endpoint ?? DEFAULT_DOCKER_ENDPOINT;
+    this.docker = new Docker(parseDockerEndpoint(this.endpoint));
+    this.instance = opts.instance;
+    this.pullTimeoutMs = opts.pullTimeoutMs ?? 10 * 60_000;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (err) {
+      throw new InfraError(`docker: no engine answers at ${this.endpoint}: ${daemonMessage(err)}`, 1, { cause: err });
+    }
+  }
+
+  async start(req: RunRequest, output: RunOutput): Promise<Run> {
+    const opts = toContainerOptions({ instance: this.instance, buildId: req.buildId, itemId: req.itemId, job: req.job });
+    const container = await this.create(opts, output);
+    if (req.workspace) {
+      try {
+        const tar = await req.workspace();
+        await container.putArchive(tar, { path: req.job.workdir });
+      } catch (err) {
+        throw toInfraError(`copy workspace into ${req.job.workdir}`, this.endpoint, err);
+      }
+    }
+    let stream: NodeJS.ReadWriteStream;
+    try {
+      // Attach before start, so not a byte of output is missed; TTY off, so the stream is
+      // multiplexed and stdout/stderr stay apart (see DockerDemuxer).
+      stream = (await container.attach({ stream: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
+    } catch (err) {
+      throw toInfraError("attach to container", this.endpoint, err);
+    }
+    try {
+      await container.start();
+    } catch (err) {
+      (stream as unknown as { destroy?: () => void }).destroy?.();
+      throw toInfraError(`start container for ${req.job.image}`, this.endpoint, err);
+    }
+    return new DockerRun(req.buildId, container, this.endpoint, stream, output);
+  }
+
+  async destroy(buildId: string): Promise<void> {
+    await this.remove(containerName(this.instance, buildId));
+  }
+
+  async cleanupOrphans(keep: (buildId: string) => boolean): Promise<string[]> {
+    let list: Docker.ContainerInfo[];
+    try {
+      list = await this.docker.listContainers({ all: true, filters: instanceFilter(this.instance) });
+    } catch (err) {
+      throw toInfraError("list containers", this.endpoint, err);
+    }
+    const removed: string[] = [];
+    for (const c of list) {
+      const buildId = c.Labels[LABEL_BUILD];
+      if (buildId === undefined || keep(buildId)) continue;
+      await this.remove(c.Id);
+      removed.push(buildId);
+    }
+    return removed;
+  }
+
+  async reattach(buildId: string, output: RunOutput): Promise<Run | null> {
+    let list: Docker.ContainerInfo[];
+    try {
+      list = await this.docker.listContainers({ all: true, filters: instanceFilter(this.instance, buildId) });
+    } catch (err) {
+      throw toInfraError("list containers", this.endpoint, err);
+    }
+    const found = list[0];
+    if (!found) return null;
+    const container = this.docker.getContainer(found.Id);
+    let stream: NodeJS.ReadableStream | null = null;
+    if (found.State === "running") {
+      try {
+        stream = (await container.attach({ stream: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadableStream;
+      } catch (err) {
+        throw toInfraError("reattach to container", this.endpoint, err);
+      }
+      output.info("gatebox: reattached after a restart; output written while gatebox was down is lost");
+    } else {
+      output.info("gatebox: the build ended while gatebox was down; its last output is lost");
+    }
+    return new DockerRun(buildId, container, this.endpoint, stream, output);
+  }
+
+  /** Creates the container; pulls a missing image once; clears a stale container of the same name. */
+  private async create(opts: Docker.ContainerCreateOptions, output: RunOutput): Promise<Docker.Container> {
+    let pulled = false;
+    let cleared = false;
+    for (;;) {
+      try {
+        return await this.docker.createContainer(opts);
+      } catch (err) {
+        if (isNoSuchImage(err) && !pulled) {
+          pulled = true;
+          await this.pull(opts.Image!, output);
+          continue;
+        }
+        if (isNameConflict(err) && !cleared) {
+          // Left by an attempt whose destroy could not reach the engine.
+          cleared = true;
+          await this.remove(opts.name!);
+          continue;
+        }
+        throw toInfraError(`create container from ${opts.Image}`, this.endpoint, err);
+      }
+    }
+  }
+
+  private pull(image: string, output: RunOutput): Promise<void> {
+    let p = this.pulls.get(image);
+    if (!p) {
+      p = pullImage(this.docker, image, this.endpoint, this.pullTimeoutMs, output).finally(() => this.pulls.delete(image));
+      this.pulls.set(image, p);
+    } else {
+      output.info(`gatebox: waiting for the pull of ${image} another build started`);
+    }
+    return p;
+  }
+
+  private async remove(idOrName: string): Promise<void> {
+    try {
+      // force: SIGKILL then remove in one call, the fastest way to make a container disappear.
+      await this.docker.getContainer(idOrName).remove({ force: true, v: true });
+    } catch (err) {
+      if (isNotFound(err) || isRemovalInProgress(err)) return;
+      throw toInfraError(`remove container ${idOrName}`, this.endpoint, err);
+    }
+  }
+}

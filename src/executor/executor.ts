@@ -1,0 +1,256 @@
+import { GateboxError, InfraError } from "../errors.ts";
+import type { ConsoleHub } from "../logs/console-hub.ts";
+import type { ConsoleWriter } from "../logs/console-writer.ts";
+import { Capacity } from "./capacity.ts";
+import { type BuildResult, type JobSpec, type ResolvedJob, resolveJob } from "./job.ts";
+import { type BuildOutcome, describeExit, retryDelay } from "./outcome.ts";
+import type { Run, RunRequest, Runner } from "./runner.ts";
+
+export type { BuildOutcome } from "./outcome.ts";
+
+export interface ExecutorOptions {
+  runner: Runner;
+  consoles: ConsoleHub;
+  /** Builds running at once on this runner's engine; the rest queue by priority. */
+  capacity: number;
+  /** Pause before attempt n (n ≥ 2), in ms. Default 2 s × (n − 1). */
+  retryDelayMs?: (attempt: number) => number;
+  now?: () => number;
+}
+
+export interface BuildRequest {
+  buildId: string;
+  itemId: string;
+  job: JobSpec;
+  /** The workspace tar, made afresh for every attempt (see RunRequest.workspace). */
+  workspace?: RunRequest["workspace"];
+  /** Lower runs sooner when builds queue for capacity; FIFO within a priority. Default 0. */
+  priority?: number;
+}
+
+/** A build started with `startBuild`. */
+export interface BuildHandle {
+  readonly buildId: string;
+  /** Settles once, when the build is over and its container is gone. Never rejects. */
+  readonly outcome: Promise<BuildOutcome>;
+  /**
+   * Stops the build: ABORTED. Resolves once its container is killed and removed. Idempotent;
+   * harmless after the build ended (the outcome stays what it was).
+   */
+  cancel(): Promise<void>;
+}
+
+/**
+ * Runs builds on one Runner: capacity, timeouts, cancellation, retries of infrastructure errors,
+ * and the console of each build. Results: exit 0 SUCCESS; other exits (OOM included) FAILURE; over
+ * the job's timeout TIMED_OUT; cancelled ABORTED; infrastructure failing on every one of the
+ * job's `attempts` RETRY_LIMIT, which is never the change's fault.
+ * Concurrency: any number of builds may be started, cancelled and awaited concurrently; one
+ * buildId must not be started twice while the first is running.
+ */
+export class Executor {
+  private readonly runner: Runner;
+  private readonly consoles: ConsoleHub;
+  private readonly capacity: Capacity;
+  private readonly retryDelayMs: (attempt: number) => number;
+  private readonly now: () => number;
+  private readonly active = new Map<string, BuildHandle>();
+
+  constructor(opts: ExecutorOptions) {
+    this.runner = opts.runner;
+    this.consoles = opts.consoles;
+    this.capacity = new Capacity(opts.capacity);
+    this.retryDelayMs = opts.retryDelayMs ?? retryDelay;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Builds started and not yet over, by id. */
+  get running(): ReadonlyMap<string, BuildHandle> {
+    return this.active;
+  }
+
+  /** Queue depth and running count, for the status page. */
+  get load(): { running: number; queued: number } {
+    return { running: this.capacity.running, queued: this.capacity.queued };
+  }
+
+  /** Starts a build; throws InputError at once if the job is invalid. */
+  startBuild(req: BuildRequest): BuildHandle {
+    const job = resolveJob(req.job, `build ${req.buildId}`);
+    return this.track(req.buildId, (signal, console) =>
+      this.attempts({ buildId: req.buildId, itemId: req.itemId, job, workspace: req.workspace }, req.priority ?? 0, signal, console),
+    );
+  }
+
+  /** Cancels a running build by id; does nothing for an unknown or finished one. */
+  async cancelBuild(buildId: string): Promise<void> {
+    await this.active.get(buildId)?.cancel();
+  }
+
+  /** At start-up: removes containers of builds `keep` rejects (left by a crashed process). */
+  cleanupOrphans(keep: (buildId: string) => boolean): Promise<string[]> {
+    return this.runner.cleanupOrphans(keep);
+  }
+
+  /**
+   * At start-up: continues a build that was running when the process stopped, appending to its
+   * console. The timeout restarts from now. Null when the runner has nothing of it left.
+   */
+  async reattach(buildId: string, job: JobSpec): Promise<BuildHandle | null> {
+    const resolved = resolveJob(job, `build ${buildId}`);
+    const console = this.consoles.open(buildId);
+    const run = await this.runner.reattach(buildId, console).catch((err) => {
+      console.close();
+      throw err;
+    });
+    if (!run) {
+      console.close();
+      return null;
+    }
+    return this.track(buildId, async (signal) => {
+      const release = await this.capacity.acquire(Number.NEGATIVE_INFINITY);
+      const startedAt = this.now();
+      try {
+        return { ...(await this.finish(run, resolved, signal, console, 1)), startedAt };
+      } catch (err) {
+        if (!(err instanceof InfraError)) throw err;
+        // No workspace to start it again with: the scheduler decides whether to rerun it.
+        const message = `infrastructure failed on a reattached build: ${err.message}`;
+        return { result: "RETRY_LIMIT" as const, exitCode: null, attempts: 1, message, infraErrors: [err.message], startedAt };
+      } finally {
+        release();
+        await this.runner.destroy(buildId).catch(() => {});
+      }
+    }, console);
+  }
+
+  private track(
+    buildId: string,
+    body: (signal: AbortSignal, console: ConsoleWriter) => Promise<Omit<BuildOutcome, "buildId" | "logPath" | "finishedAt">>,
+    existing?: ConsoleWriter,
+  ): BuildHandle {
+    const ac = new AbortController();
+    const console = existing ?? this.consoles.open(buildId);
+    let cancelling: Promise<void> | null = null;
+    const outcome = body(ac.signal, console)
+      .catch((err) => ({
+        // Only a bug gets here: every expected failure is mapped to a result inside.
+        result: "RETRY_LIMIT" as BuildResult,
+        exitCode: null,
+        attempts: 0,
+        message: `internal error (a bug): ${(err as Error)?.stack ?? err}`,
+        infraErrors: [],
+        startedAt: null,
+      }))
+      .then((o) => {
+        console.info(`gatebox: ${o.result}: ${o.message}`);
+        console.close(o.result);
+        this.active.delete(buildId);
+        return { ...o, buildId, logPath: console.path, finishedAt: this.now() };
+      });
+    const handle: BuildHandle = {
+      buildId,
+      outcome,
+      cancel: () => {
+        if (!this.active.has(buildId) || this.active.get(buildId) !== handle) return outcome.then(() => {});
+        cancelling ??= (async () => {
+          ac.abort(new GateboxError("cancelled"));
+          // Kill and remove right away rather than waiting for the attempt loop to notice.
+          await this.runner.destroy(buildId).catch(() => {});
+        })();
+        return cancelling;
+      },
+    };
+    this.active.set(buildId, handle);
+    return handle;
+  }
+
+  private async attempts(req: RunRequest, priority: number, signal: AbortSignal, console: ConsoleWriter) {
+    const { job } = req;
+    const infraErrors: string[] = [];
+    const aborted = (startedAt: number | null, attempts: number) => ({
+      result: "ABORTED" as const, exitCode: null, attempts, message: "cancelled", infraErrors, startedAt,
+    });
+    let release: () => void;
+    try {
+      release = await this.capacity.acquire(priority, signal);
+    } catch {
+      return aborted(null, 0);
+    }
+    const startedAt = this.now();
+    try {
+      for (let attempt = 1; attempt <= job.attempts; attempt++) {
+        if (signal.aborted) return aborted(startedAt, attempt - 1);
+        if (attempt > 1) {
+          console.info(`gatebox: attempt ${attempt} of ${job.attempts} after an infrastructure error`);
+          await sleep(this.retryDelayMs(attempt), signal);
+          if (signal.aborted) return aborted(startedAt, attempt - 1);
+        }
+        try {
+          const run = await this.runner.start(req, console);
+          const done = await this.finish(run, job, signal, console, attempt);
+          return { ...done, infraErrors, startedAt };
+        } catch (err) {
+          if (signal.aborted) return aborted(startedAt, attempt);
+          if (!(err instanceof InfraError)) throw err;
+          infraErrors.push(err.message);
+          console.info(`gatebox: infrastructure error (not the change's fault): ${err.message}`);
+        } finally {
+          await this.runner.destroy(req.buildId).catch((err: Error) => {
+            console.info(`gatebox: could not remove the container yet: ${err.message}`);
+          });
+        }
+      }
+      return {
+        result: "RETRY_LIMIT" as const, exitCode: null, attempts: job.attempts,
+        message: `infrastructure failed ${job.attempts} times; last: ${infraErrors.at(-1) ?? "?"}`,
+        infraErrors, startedAt,
+      };
+    } finally {
+      release();
+    }
+  }
+
+  /** Waits for a started run under the job's timeout and the cancel signal. Throws InfraError. */
+  private async finish(run: Run, job: ResolvedJob, signal: AbortSignal, console: ConsoleWriter, attempt: number) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), job.timeout * 1000);
+    });
+    const cancelled = new Promise<"cancel">((resolve) => {
+      if (signal.aborted) resolve("cancel");
+      signal.addEventListener("abort", () => resolve("cancel"), { once: true });
+    });
+    try {
+      const first = await Promise.race([run.wait(), timedOut, cancelled]);
+      if (first === "cancel") {
+        return { result: "ABORTED" as const, exitCode: null, attempts: attempt, message: "cancelled", infraErrors: [] };
+      }
+      if (first === "timeout") {
+        console.info(`gatebox: timed out after ${job.timeout}s; killing the build`);
+        await this.runner.destroy(run.buildId).catch(() => {});
+        return {
+          result: "TIMED_OUT" as const, exitCode: null, attempts: attempt,
+          message: `killed after the job's timeout of ${job.timeout}s`, infraErrors: [],
+        };
+      }
+      const { result, message } = describeExit(first, job);
+      return { result, exitCode: first.exitCode, attempts: attempt, message, infraErrors: [] };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

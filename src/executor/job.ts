@@ -1,0 +1,112 @@
+import { InputError } from "../errors.ts";
+
+/**
+ * What one build runs, as the config or the scheduler describes it. Everything but `image` and
+ * `run` has a default (see `resolveJob`).
+ */
+export interface JobSpec {
+  /** Container image; must be present on the engine or pullable. Ignored by LocalRunner. */
+  image: string;
+  /** Shell script, run as `/bin/sh -c <run>` in `workdir`. */
+  run: string;
+  env?: Record<string, string>;
+  /** Seconds before the build is killed and reported TIMED_OUT. Default 3600. */
+  timeout?: number;
+  /** Where the workspace is copied and the script runs. Default /work. */
+  workdir?: string;
+  /** Memory limit in bytes (swap included). Default: none. */
+  memory?: number;
+  /** CPU limit, fractions allowed. Default: none. */
+  cpus?: number;
+  /** Process limit. Default 1024, so a fork bomb is the job's problem, not the host's. */
+  pids?: number;
+  /** `user` or `uid[:gid]` in the container. Default: the image's. */
+  user?: string;
+  /** Tries when the infrastructure fails (never when the job fails). Default 3. */
+  attempts?: number;
+  /** Docker network mode. Default "none": builds see no network. */
+  network?: string;
+  /**
+   * Keep stderr apart from stdout (marked "e" in the console). Off by default: stderr is then
+   * sent down the same pipe as stdout, which is the only way to keep the exact order of output
+   * (Docker copies two pipes in two goroutines, so lines written close together can swap).
+   */
+  separateStderr?: boolean;
+}
+
+/** A JobSpec with every default filled in and every value checked. */
+export type ResolvedJob = Required<Omit<JobSpec, "memory" | "cpus" | "user">> &
+  Pick<JobSpec, "memory" | "cpus" | "user">;
+
+export const JOB_DEFAULTS = {
+  timeout: 3600,
+  workdir: "/work",
+  pids: 1024,
+  attempts: 3,
+  network: "none",
+} as const;
+
+/**
+ * Fills in defaults and checks values. `where` names the place the job came from (e.g.
+ * "gatebox.yaml: jobs.unit") so a bad value's message leads the user to it. Throws InputError
+ * listing every problem at once.
+ */
+export function resolveJob(spec: JobSpec, where = "job"): ResolvedJob {
+  const problems: string[] = [];
+  const bad = (field: string, msg: string) => problems.push(`${where}: ${field}: ${msg}`);
+  if (typeof spec.image !== "string" || spec.image.trim() === "") bad("image", "must be a non-empty string");
+  if (typeof spec.run !== "string" || spec.run.trim() === "") bad("run", "must be a non-empty shell script");
+  const positive = (field: keyof JobSpec, integer: boolean) => {
+    const v = spec[field];
+    if (v === undefined) return;
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
+      bad(field, `must be a positive ${integer ? "integer" : "number"}, got ${JSON.stringify(v)}`);
+    }
+  };
+  positive("timeout", false);
+  positive("memory", true);
+  positive("cpus", false);
+  positive("pids", true);
+  positive("attempts", true);
+  if (spec.workdir !== undefined && (typeof spec.workdir !== "string" || !spec.workdir.startsWith("/"))) {
+    bad("workdir", `must be an absolute path, got ${JSON.stringify(spec.workdir)}`);
+  }
+  if (spec.memory !== undefined && spec.memory < 6 * 1024 * 1024) {
+    // Docker refuses less than 6 MiB; say so here rather than as an engine error at build time.
+    bad("memory", "must be at least 6 MiB (6291456 bytes)");
+  }
+  for (const [k, v] of Object.entries(spec.env ?? {})) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) bad(`env.${k}`, "is not a valid variable name");
+    if (typeof v !== "string") bad(`env.${k}`, "must be a string");
+  }
+  if (spec.network !== undefined && (typeof spec.network !== "string" || spec.network === "")) {
+    bad("network", "must be a network mode such as none, bridge or host");
+  }
+  if (problems.length > 0) throw new InputError(problems.join("\n"), problems);
+  return {
+    image: spec.image,
+    run: spec.run,
+    env: { ...(spec.env ?? {}) },
+    timeout: spec.timeout ?? JOB_DEFAULTS.timeout,
+    workdir: spec.workdir ?? JOB_DEFAULTS.workdir,
+    memory: spec.memory,
+    cpus: spec.cpus,
+    pids: spec.pids ?? JOB_DEFAULTS.pids,
+    user: spec.user,
+    attempts: spec.attempts ?? JOB_DEFAULTS.attempts,
+    network: spec.network ?? JOB_DEFAULTS.network,
+    separateStderr: spec.separateStderr ?? false,
+  };
+}
+
+/** How a build ended, in Zuul's words. Only FAILURE and TIMED_OUT are the change's fault. */
+export type BuildResult = "SUCCESS" | "FAILURE" | "TIMED_OUT" | "ABORTED" | "RETRY_LIMIT";
+
+/**
+ * The command line that runs `script` with stderr on stdout's pipe (order kept) or apart.
+ * The script is passed as "$1" of a wrapper so its own line numbers in error messages stay right.
+ */
+export function shellCommand(script: string, separateStderr: boolean): string[] {
+  if (separateStderr) return ["/bin/sh", "-c", script];
+  return ["/bin/sh", "-c", 'exec /bin/sh -c "$1" sh 2>&1', "gatebox-run", script];
+}

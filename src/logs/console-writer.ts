@@ -1,0 +1,120 @@
+import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import { type ConsoleKind, encodeEvent, encodeHeader, parseHeader } from "./console-format.ts";
+
+/** Larger chunks are split, so every stored line stays small enough for a reader's buffer. */
+export const MAX_EVENT_BYTES = 64 * 1024;
+
+/**
+ * Appends one build's console to its file as output arrives (format: console-format.ts).
+ *
+ * Writes are synchronous on purpose: each chunk is on disk (in the page cache) before the next is
+ * read from the engine, so memory never grows with output size, however fast the job prints, and
+ * a reader that sees `size` can read every byte below it. One writer per build at a time.
+ * `close` is idempotent; writes after close are dropped.
+ */
+export class ConsoleWriter {
+  private fd: number | null;
+  private bytes: number;
+  private readonly decoders = { o: new TextDecoder("utf-8"), e: new TextDecoder("utf-8") };
+  private readonly listeners = new Set<() => void>();
+  readonly started: number;
+
+  /**
+   * Creates the file, or continues an existing one (a build reattached after a restart): then
+   * its header's `started` is kept so times stay on one axis.
+   */
+  constructor(
+    readonly path: string,
+    readonly buildId: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.fd = openSync(path, "a+");
+    const size = fstatSync(this.fd).size;
+    const existing = size > 0 ? readHeaderLine(this.fd) : null;
+    if (existing) {
+      this.started = existing.started;
+      this.bytes = size;
+      // A crash mid-write can leave a torn last line; end it so our first event parses.
+      const last = Buffer.alloc(1);
+      readSync(this.fd, last, 0, 1, size - 1);
+      if (last[0] !== 10) this.append("\n");
+    } else {
+      this.started = now();
+      this.bytes = 0;
+      this.append(encodeHeader(buildId, this.started));
+    }
+  }
+
+  /** Bytes in the file; everything below is complete lines. */
+  get size(): number {
+    return this.bytes;
+  }
+
+  get closed(): boolean {
+    return this.fd === null;
+  }
+
+  stdout(chunk: Uint8Array): void {
+    this.bytesEvent("o", chunk);
+  }
+
+  stderr(chunk: Uint8Array): void {
+    this.bytesEvent("e", chunk);
+  }
+
+  /** A line from gatebox itself (image pull, attempts), shown apart from the job's output. */
+  info(line: string): void {
+    this.event("i", line);
+  }
+
+  /** Writes the end marker with the result and closes the file. */
+  close(result?: string): void {
+    if (this.fd === null) return;
+    for (const kind of ["o", "e"] as const) {
+      const rest = this.decoders[kind].decode();
+      if (rest) this.event(kind, rest);
+    }
+    if (result !== undefined) this.event("x", result);
+    closeSync(this.fd);
+    this.fd = null;
+    this.notify();
+  }
+
+  /** Called after every append and on close; must not throw or block. Returns an unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private bytesEvent(kind: "o" | "e", chunk: Uint8Array): void {
+    for (let i = 0; i < chunk.length; i += MAX_EVENT_BYTES) {
+      // stream: true holds back a UTF-8 sequence split across chunks until its end arrives.
+      const text = this.decoders[kind].decode(chunk.subarray(i, i + MAX_EVENT_BYTES), { stream: true });
+      if (text) this.event(kind, text);
+    }
+  }
+
+  private event(kind: ConsoleKind, data: string): void {
+    if (this.fd === null) return;
+    this.append(encodeEvent((this.now() - this.started) / 1000, kind, data));
+    this.notify();
+  }
+
+  private append(line: string): void {
+    const buf = Buffer.from(line, "utf8");
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd!, buf, off, buf.length - off);
+    this.bytes += buf.length;
+  }
+
+  private notify(): void {
+    for (const l of this.listeners) l();
+  }
+}
+
+function readHeaderLine(fd: number) {
+  const buf = Buffer.alloc(4096);
+  const n = readSync(fd, buf, 0, buf.length, 0);
+  const nl = buf.subarray(0, n).indexOf(10);
+  return nl < 0 ? null : parseHeader(buf.subarray(0, nl).toString("utf8"));
+}
