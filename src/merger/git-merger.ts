@@ -1,0 +1,285 @@
+import { existsSync } from "node:fs";
+import { readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { GateboxError, InfraError, InputError } from "../errors.ts";
+import { MergeConflictError, TreeMismatchError } from "./errors.ts";
+import { Semaphore } from "./keyed-lock.ts";
+import type { Merger } from "./merger.ts";
+import { type CommitInfo, type Head, type Identity, MergeSteps } from "./merge-steps.ts";
+import { RepoCache, type RepoCacheOptions } from "./repo-cache.ts";
+import {
+  type ChangeRef,
+  changeRefName,
+  type MergeRequest,
+  type ProjectState,
+  type RepoState,
+  type SubmitType,
+  type Workspace,
+  type WorkspaceStrategy,
+} from "./types.ts";
+import { dematerialize, materialize, tarDirectory } from "./workspace.ts";
+
+export interface GitMergerOptions extends RepoCacheOptions {
+  /** Directory under which workspaces are made, one subdirectory per build. */
+  readonly workspaceRoot: string;
+  /** How many merges may run at once (default 2: the machine's cores are shared). */
+  readonly concurrency?: number;
+  /** Committer of speculative merge commits. */
+  readonly identity?: Identity;
+  /** Default `archive`, the fastest correct one measured by bench/merger/workspace.ts. */
+  readonly workspaceStrategy?: WorkspaceStrategy;
+  /** Clock for naming state refs (tests pass a fake one). */
+  readonly now?: () => number;
+}
+
+const STATE_REFS = "refs/gatebox/states/";
+const MEMO_LIMIT = 10_000;
+const WORKSPACE_NAME = /^[A-Za-z0-9._-]+$/;
+
+/** The Merger over real git: a bare mirror per project, merges in the object database. */
+export class GitMerger implements Merger {
+  private readonly cache: RepoCache;
+  private readonly limit: Semaphore;
+  private readonly identity: Identity;
+  private readonly strategy: WorkspaceStrategy;
+  private readonly now: () => number;
+  /** chain key (project, branch, type, tip, change commits…) → result: items behind reuse prefixes. */
+  private readonly memo = new Map<string, Head>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private refSeq = 0;
+  private closed = false;
+
+  constructor(private readonly options: GitMergerOptions) {
+    this.cache = new RepoCache(options);
+    this.limit = new Semaphore(options.concurrency ?? 2);
+    this.identity = options.identity ?? { name: "gatebox", email: "gatebox@localhost" };
+    this.strategy = options.workspaceStrategy ?? "archive";
+    this.now = options.now ?? Date.now;
+  }
+
+  merge(request: MergeRequest): Promise<RepoState> {
+    return this.track(() =>
+      this.limit.run(async () => {
+        const groups = groupByProject(request);
+        const entries = await Promise.all(
+          [...groups].map(async ([project, group]) => {
+            const type = request.submitTypes?.[project] ?? "MERGE_IF_NECESSARY";
+            return [project, await this.mergeProject(project, group.branch, group.changes, type)] as const;
+          }),
+        );
+        return Object.fromEntries(entries);
+      }),
+    );
+  }
+
+  prepareWorkspace(state: RepoState, name: string): Promise<Workspace> {
+    return this.track(async () => {
+      if (!WORKSPACE_NAME.test(name)) throw new InputError(`invalid workspace name ${JSON.stringify(name)}`);
+      const dir = join(this.options.workspaceRoot, name);
+      if (existsSync(dir)) throw new GateboxError(`workspace ${dir} already exists`);
+      const projects: Record<string, string> = {};
+      for (const project of Object.keys(state)) projects[project] = join(dir, project);
+      const workspace: Workspace = { dir, state, projects, strategy: this.strategy };
+      try {
+        // One project at a time: checkouts are disk-bound and the cores are shared.
+        for (const [project, projectState] of Object.entries(state)) {
+          const mirror = this.cache.pathOf(project);
+          const dest = projects[project]!;
+          if (this.strategy === "worktree") {
+            await this.cache.lock.run(project, () => materialize(this.strategy, mirror, projectState.commit, dest));
+          } else {
+            await materialize(this.strategy, mirror, projectState.commit, dest);
+          }
+        }
+      } catch (error) {
+        await this.removeWorkspace(workspace).catch(() => undefined);
+        throw error;
+      }
+      return workspace;
+    });
+  }
+
+  async removeWorkspace(workspace: Workspace): Promise<void> {
+    for (const [project, dest] of Object.entries(workspace.projects)) {
+      const mirror = this.cache.pathOf(project);
+      if (workspace.strategy === "worktree" && existsSync(mirror)) {
+        await this.cache.lock.run(project, () => dematerialize(workspace.strategy, mirror, dest));
+      } else {
+        await dematerialize(workspace.strategy, mirror, dest);
+      }
+    }
+    await rm(workspace.dir, { recursive: true, force: true });
+  }
+
+  workspaceTar(workspace: Workspace, options: { includeGit?: boolean } = {}): Readable {
+    return tarDirectory(workspace.dir, options);
+  }
+
+  verifyTree(project: string, branch: string, expectedTree: string): Promise<ProjectState> {
+    return this.track(() =>
+      this.cache.lock.run(project, async () => {
+        await this.cache.update(project);
+        const tip = await this.branchTip(project, branch);
+        if (tip.tree !== expectedTree) {
+          throw new TreeMismatchError(project, branch, expectedTree, tip.tree, tip.commit);
+        }
+        return { branch, ...tip };
+      }),
+    );
+  }
+
+  gc(maxAgeMs: number): Promise<number> {
+    return this.track(async () => {
+      const cutoff = this.now() - maxAgeMs;
+      let deleted = 0;
+      for (const project of await this.cachedProjects()) {
+        deleted += await this.cache.lock.run(project, async () => {
+          const git = this.cache.git(project);
+          const refs = (await git.run(["for-each-ref", "--format=%(refname)", STATE_REFS])).split("\n");
+          const old = refs.filter((ref) => {
+            const stamp = Number(ref.slice(STATE_REFS.length).split("-", 1)[0]);
+            return ref !== "" && Number.isFinite(stamp) && stamp < cutoff;
+          });
+          for (const ref of old) await git.run(["update-ref", "-d", ref]);
+          return old.length;
+        });
+      }
+      // Commits the memo points to may now be unreachable (and pruned by a later git gc).
+      if (deleted > 0) this.memo.clear();
+      return deleted;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async mergeProject(
+    project: string,
+    branch: string,
+    changes: readonly ChangeRef[],
+    type: SubmitType,
+  ): Promise<ProjectState> {
+    return this.cache.lock.run(project, async () => {
+      await this.cache.update(project, changes.map(changeRefName));
+      const git = this.cache.git(project);
+      const steps = new MergeSteps(git, this.identity);
+      let head = await this.branchTip(project, branch);
+      let key = [project, branch, type, head.commit].join("\0");
+      const applied: { change: ChangeRef; info: CommitInfo }[] = [];
+      for (const change of changes) {
+        const info = await steps.info(await this.patchsetCommit(project, change));
+        key += `\0${info.sha}`;
+        const known = this.memo.get(key);
+        if (known) {
+          head = known;
+        } else {
+          const result = await steps.apply(head, info, type, branch);
+          if (!result.ok) throw await blame(steps, change, result.files, result.reason, applied);
+          head = { commit: result.commit, tree: result.tree };
+          this.remember(key, head);
+        }
+        applied.push({ change, info });
+      }
+      // Keep the state reachable so a workspace can be built from it later (until gc).
+      await git.run(["update-ref", `${STATE_REFS}${this.now()}-${process.pid}-${this.refSeq++}`, head.commit]);
+      return { branch, commit: head.commit, tree: head.tree };
+    });
+  }
+
+  private async branchTip(project: string, branch: string): Promise<Head> {
+    const git = this.cache.git(project);
+    const out = await git
+      .run(["rev-parse", `refs/heads/${branch}^{commit}`, `refs/heads/${branch}^{tree}`])
+      .catch((error: unknown) => {
+        throw new InfraError(`branch ${branch} does not exist in ${project}`, 1, { cause: error });
+      });
+    const [commit, tree] = out.trim().split("\n");
+    if (!commit || !tree) throw new InfraError(`branch ${branch} does not exist in ${project}`);
+    return { commit, tree };
+  }
+
+  private async patchsetCommit(project: string, change: ChangeRef): Promise<string> {
+    const ref = changeRefName(change);
+    const sha = await this.cache.resolve(project, ref);
+    if (change.commit && change.commit !== sha) {
+      throw new InfraError(`${ref} in ${project} is ${sha}, expected ${change.commit}`);
+    }
+    return sha;
+  }
+
+  private remember(key: string, head: Head): void {
+    if (this.memo.size >= MEMO_LIMIT) {
+      const oldest = this.memo.keys().next().value;
+      if (oldest !== undefined) this.memo.delete(oldest);
+    }
+    this.memo.set(key, head);
+  }
+
+  /** Every project with a mirror in the cache (directories named `*.git` holding a HEAD). */
+  private async cachedProjects(): Promise<string[]> {
+    const found: string[] = [];
+    const walk = async (dir: string, prefix: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const entry of entries) {
+        if (!entry.isDirectory()) continue;
+        const path = join(dir, entry.name);
+        if (entry.name.endsWith(".git") && existsSync(join(path, "HEAD"))) {
+          found.push(prefix + entry.name.slice(0, -".git".length));
+        } else {
+          await walk(path, `${prefix}${entry.name}/`);
+        }
+      }
+    };
+    await walk(this.options.cacheDir, "");
+    return found;
+  }
+
+  private track<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new GateboxError("the merger is closed"));
+    const promise = fn();
+    this.inFlight.add(promise);
+    const forget = () => this.inFlight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+}
+
+/** Changes grouped per project in queue order; one project must stay on one branch. */
+function groupByProject(request: MergeRequest): Map<string, { branch: string; changes: ChangeRef[] }> {
+  const groups = new Map<string, { branch: string; changes: ChangeRef[] }>();
+  const add = (project: string, branch: string, change?: ChangeRef) => {
+    const group = groups.get(project) ?? { branch, changes: [] };
+    if (group.branch !== branch) {
+      throw new InputError(`project ${project} appears on two branches in one chain: ${group.branch} and ${branch}`);
+    }
+    if (change) group.changes.push(change);
+    groups.set(project, group);
+  };
+  for (const change of request.changes) add(change.project, change.branch, change);
+  for (const extra of request.extraProjects ?? []) add(extra.project, extra.branch);
+  return groups;
+}
+
+/** The conflict error, naming the earlier changes of the chain that touched the conflicting files. */
+async function blame(
+  steps: MergeSteps,
+  change: ChangeRef,
+  files: readonly string[],
+  reason: "conflict" | "fast-forward-impossible",
+  earlier: readonly { change: ChangeRef; info: CommitInfo }[],
+): Promise<MergeConflictError> {
+  if (reason === "fast-forward-impossible") {
+    // Whatever moved the head past the change's base: the nearest earlier change, if any.
+    return new MergeConflictError(change, files, earlier.at(-1)?.change, earlier.map((e) => e.change), reason);
+  }
+  const conflicting = new Set(files);
+  const touchedBy: ChangeRef[] = [];
+  for (const { change: previous, info } of earlier) {
+    const touched = await steps.touchedFiles(info);
+    if (touched.some((path) => conflicting.has(path))) touchedBy.push(previous);
+  }
+  return new MergeConflictError(change, files, touchedBy.at(-1), touchedBy, reason);
+}

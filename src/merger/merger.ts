@@ -1,0 +1,63 @@
+import type { Readable } from "node:stream";
+import type { MergeRequest, ProjectState, RepoState, Workspace } from "./types.ts";
+
+/**
+ * Builds speculative repository states for items and the workspaces their builds run in.
+ *
+ * Lifecycle: construct → any number of concurrent calls → `close()`. `close()` waits for the
+ * operations in flight, refuses new ones, and is safe to call twice. The repo cache on disk
+ * outlives the process; workspaces do not (remove them when the build ends).
+ *
+ * Concurrency: every method may be called concurrently. Merges run up to a configured limit at
+ * once; a project's repository is mutated (fetch, ref updates, worktrees) by one operation at a
+ * time, so merges of different projects proceed in parallel and merges of one project queue up.
+ *
+ * Errors, by whose fault they are:
+ * - `MergeConflictError` (src/merger/errors.ts): the change's. The chain cannot be merged; it names
+ *   the change being merged, the conflicting files and, when it can, the earlier change in the
+ *   chain that touched them. Retrying the same chain gives the same answer. May vote -1.
+ * - `InfraError`: ours. Fetch failed, repository or ref missing, git crashed. Retry; never vote.
+ * - `InputError`: the caller's. Invalid project name, one project on two branches in one chain.
+ * - `TreeMismatchError` (from `verifyTree` only): loud; what landed is not what was tested.
+ *
+ * Idempotence: `merge` is deterministic (the same branch tips and patchsets give the same
+ * commits); `removeWorkspace` may be called twice or on a half-prepared workspace; `gc` may run
+ * at any time (states younger than its age limit survive it).
+ */
+export interface Merger {
+  /**
+   * Fetches what is needed, then, per project touched by `request.changes`, starts from the branch
+   * tip and applies each change in order (the item itself last) per the project's submit type.
+   * The resulting commits are kept on private refs (`refs/gatebox/states/…`) until `gc`.
+   */
+  merge(request: MergeRequest): Promise<RepoState>;
+
+  /**
+   * Materialises `state` under the workspace root as `<root>/<name>/<project>` (one directory per
+   * project, checked out at its speculative commit). `name` (e.g. the build id) must be unique
+   * among live workspaces: [A-Za-z0-9._-]+.
+   */
+  prepareWorkspace(state: RepoState, name: string): Promise<Workspace>;
+
+  /** Deletes a workspace (and any bookkeeping in the cache). Idempotent. */
+  removeWorkspace(workspace: Workspace): Promise<void>;
+
+  /**
+   * A tar stream of the workspace's contents (paths relative to the workspace directory, i.e.
+   * `<project>/…`), for Docker's putArchive. `.git` entries are left out unless `includeGit`:
+   * in a worktree or shared clone they point into the host's cache and would dangle in a
+   * container. The stream errors (InfraError) if tar fails.
+   */
+  workspaceTar(workspace: Workspace, options?: { includeGit?: boolean }): Readable;
+
+  /**
+   * After a submit: fetches `branch` and compares its tip's tree with `expectedTree`. Returns the
+   * tip on a match; throws TreeMismatchError on a mismatch.
+   */
+  verifyTree(project: string, branch: string, expectedTree: string): Promise<ProjectState>;
+
+  /** Deletes private state refs older than `maxAgeMs`; returns how many were deleted. */
+  gc(maxAgeMs: number): Promise<number>;
+
+  close(): Promise<void>;
+}

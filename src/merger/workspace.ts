@@ -1,0 +1,94 @@
+import { spawn } from "node:child_process";
+import { mkdir, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { PassThrough, type Readable } from "node:stream";
+import { InfraError } from "../errors.ts";
+import { baseEnv, GitRunner } from "./git.ts";
+import type { WorkspaceStrategy } from "./types.ts";
+
+/**
+ * Checks out `commit` from the bare mirror at `mirror` into the new directory `dest`.
+ * `worktree` registers the checkout in the mirror: call it under the mirror's lock.
+ */
+export async function materialize(
+  strategy: WorkspaceStrategy,
+  mirror: string,
+  commit: string,
+  dest: string,
+): Promise<void> {
+  await mkdir(dirname(dest), { recursive: true });
+  switch (strategy) {
+    case "archive":
+      await mkdir(dest);
+      return archiveInto(mirror, commit, dest);
+    case "worktree":
+      await new GitRunner(mirror).run(["worktree", "add", "--quiet", "--detach", dest, commit]);
+      return;
+    case "clone-shared":
+    case "clone-reference": {
+      const how = strategy === "clone-shared" ? ["--shared"] : ["--reference", mirror];
+      await new GitRunner(dirname(dest)).run(["clone", "--quiet", "--no-checkout", ...how, mirror, dest]);
+      await new GitRunner(dest).run(["checkout", "--quiet", "--detach", commit]);
+      return;
+    }
+  }
+}
+
+/**
+ * Removes a checkout made by `materialize`; idempotent. For `worktree`, also forgets it in the
+ * mirror (call under the mirror's lock).
+ */
+export async function dematerialize(strategy: WorkspaceStrategy, mirror: string, dest: string): Promise<void> {
+  await rm(dest, { recursive: true, force: true });
+  if (strategy === "worktree") await new GitRunner(mirror).run(["worktree", "prune"]);
+}
+
+/** `git archive <commit> | tar -x -C dest`, failing if either side fails. */
+async function archiveInto(mirror: string, commit: string, dest: string): Promise<void> {
+  const env = baseEnv();
+  const archive = Bun.spawn(["git", "-C", mirror, "archive", "--format=tar", commit], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env,
+  });
+  const tar = Bun.spawn(["tar", "-x", "-f", "-", "-C", dest], { stdin: archive.stdout, stderr: "pipe", env });
+  const [archiveErr, tarErr, archiveCode, tarCode] = await Promise.all([
+    new Response(archive.stderr).text(),
+    new Response(tar.stderr).text(),
+    archive.exited,
+    tar.exited,
+  ]);
+  if (archiveCode !== 0 || tarCode !== 0) {
+    throw new InfraError(
+      `cannot extract ${commit} from ${mirror} into ${dest}: ${archiveErr.trim() || tarErr.trim() || "exit status"}`,
+    );
+  }
+}
+
+/**
+ * A tar stream of `dir`'s contents (members named relative to `dir`, sorted for determinism).
+ * The returned stream errors with InfraError when tar exits non-zero, so a consumer never mistakes
+ * a truncated archive for a complete one.
+ */
+export function tarDirectory(dir: string, options: { includeGit?: boolean } = {}): Readable {
+  const args = ["-c", "-f", "-", "--sort=name", "--numeric-owner", "-C", dir];
+  if (!options.includeGit) args.push("--exclude=.git");
+  args.push(".");
+  const child = spawn("tar", args, { stdio: ["ignore", "pipe", "pipe"], env: baseEnv() });
+  const out = new PassThrough();
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  child.stdout.pipe(out, { end: false });
+  child.on("error", (error) => out.destroy(new InfraError(`cannot run tar: ${error.message}`, 1, { cause: error })));
+  child.on("close", (code) => {
+    if (code === 0) out.end();
+    else out.destroy(new InfraError(`tar of ${dir} failed (exit status ${code}): ${stderr.trim()}`));
+  });
+  // A consumer that gives up early must not leave tar running.
+  out.on("close", () => {
+    if (child.exitCode === null) child.kill();
+  });
+  return out;
+}
