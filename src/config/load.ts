@@ -118,8 +118,7 @@ const references: Check = (_doc, raw, problem) => {
         problem([section, i, key], `unknown pipeline '${key}' (pipelines: ${[...pipelines].join(", ") || "none defined"})`);
         continue;
       }
-      (value as RawProjectPipeline).jobs.forEach((ref, k) => {
-        const jobName = typeof ref === "string" ? ref : ref.name;
+      (value as RawProjectPipeline).jobs.forEach((jobName, k) => {
         if (!jobs.has(jobName)) problem([section, i, key, "jobs", k], `unknown job '${jobName}'`);
       });
     }
@@ -234,10 +233,8 @@ function normalize(file: string | null, raw: RawConfig): GateboxConfig {
         const entry = source[pl.name] as RawProjectPipeline | undefined;
         if (!entry) continue;
         const current = perPipeline.get(pl.name) ?? { jobs: [], queue: p.queue ?? p.name, failFast: false };
-        for (const ref of entry.jobs) {
-          const jobName = typeof ref === "string" ? ref : ref.name;
-          const voting = (typeof ref === "string" ? undefined : ref.voting) ?? jobs.get(jobName)?.voting ?? true;
-          current.jobs = [...current.jobs.filter((j) => j.name !== jobName), { name: jobName, voting }];
+        for (const jobName of entry.jobs) {
+          if (!current.jobs.includes(jobName)) current.jobs.push(jobName);
         }
         if (entry.queue !== undefined) current.queue = entry.queue;
         if (entry["fail-fast"] !== undefined) current.failFast = entry["fail-fast"];

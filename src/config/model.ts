@@ -113,8 +113,8 @@ export type SubmitType =
   | "fast-forward-only";
 
 export interface ProjectPipelineConfig {
-  /** Templates' jobs first, then the project's own; a later entry of the same name overrides. */
-  jobs: { name: string; voting: boolean }[];
+  /** Templates' jobs first, then the project's own, each once, in start order. */
+  jobs: string[];
   /** The shared change queue (dependent/serial pipelines); defaults to the project's name. */
   queue: string;
   failFast: boolean;

@@ -109,11 +109,9 @@ const job = z
   })
   .strict();
 
-const jobRef = z.union([name, z.object({ name, voting: z.boolean().optional() }).strict()]);
-
 const projectPipeline = z
   .object({
-    jobs: z.array(jobRef).default([]),
+    jobs: z.array(name).default([]),
     queue: name.optional(),
     "fail-fast": z.boolean().optional(),
   })

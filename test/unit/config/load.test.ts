@@ -49,15 +49,12 @@ describe("config", () => {
     expect(config.jobs.get("unit")?.memory).toBe(2 * 1024 ** 3);
     const project = config.projects.find((p) => p.name === "org/project");
     expect(project?.pipelines.get("gate")).toEqual({
-      jobs: [
-        { name: "lint", voting: true },
-        { name: "unit", voting: true },
-        { name: "integration", voting: true },
-      ],
+      jobs: ["lint", "unit", "integration"],
       queue: "integrated",
       failFast: false,
     });
-    expect(project?.pipelines.get("check")?.jobs.find((j) => j.name === "experimental")?.voting).toBe(false);
+    expect(project?.pipelines.get("check")?.jobs).toEqual(["lint", "unit", "experimental"]);
+    expect(config.jobs.get("experimental")?.voting).toBe(false);
     expect(config.gerrit?.pollInterval).toBe(20);
   });
 
