@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { InputError } from "../../../src/errors.ts";
+import { resolveJob } from "../../../src/executor/job.ts";
+import { describeExit, retryDelay } from "../../../src/executor/outcome.ts";
+
+describe("resolveJob", () => {
+  it("fills the defaults", () => {
+    expect(resolveJob({ image: "i", run: "true" })).toEqual({
+      image: "i",
+      run: "true",
+      env: {},
+      timeout: 3600,
+      workdir: "/work",
+      memory: undefined,
+      cpus: undefined,
+      pids: 1024,
+      user: undefined,
+      attempts: 3,
+      network: "none",
+      separateStderr: false,
+    });
+  });
+
+  it("reports every bad field at once, naming the place", () => {
+    let caught: unknown;
+    try {
+      resolveJob({ image: "", run: " ", timeout: -1, attempts: 1.5, workdir: "rel", memory: 1000, env: { "1x": "v" } }, "gatebox.yaml: jobs.unit");
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(InputError);
+    const problems = (caught as InputError).problems;
+    expect(problems).toHaveLength(7);
+    for (const p of problems) expect(p.startsWith("gatebox.yaml: jobs.unit: ")).toBe(true);
+    expect(problems.join("\n")).toMatch(/image: must be a non-empty string/);
+    expect(problems.join("\n")).toMatch(/timeout: must be a positive number, got -1/);
+    expect(problems.join("\n")).toMatch(/attempts: must be a positive integer, got 1.5/);
+    expect(problems.join("\n")).toMatch(/workdir: must be an absolute path/);
+    expect(problems.join("\n")).toMatch(/memory: must be at least 6 MiB/);
+    expect(problems.join("\n")).toMatch(/env.1x: is not a valid variable name/);
+  });
+});
+
+describe("describeExit", () => {
+  it("maps exits to results; OOM is the job's failure", () => {
+    expect(describeExit({ exitCode: 0, oomKilled: false }, {})).toEqual({ result: "SUCCESS", message: "exit 0" });
+    expect(describeExit({ exitCode: 2, oomKilled: false }, {})).toEqual({ result: "FAILURE", message: "exit 2" });
+    const oom = describeExit({ exitCode: 137, oomKilled: true }, { memory: 8388608 });
+    expect(oom.result).toBe("FAILURE");
+    expect(oom.message).toBe("killed: out of memory (limit 8388608 bytes), exit 137");
+  });
+
+  it("backs off between attempts, capped", () => {
+    expect([2, 3, 4, 40].map(retryDelay)).toEqual([2000, 4000, 6000, 30000]);
+  });
+});
