@@ -1,0 +1,28 @@
+import type { GateboxConfig } from "../config/model.ts";
+import type { Layout } from "../scheduler/types.ts";
+
+/** The scheduler's view of the config: pipelines, projects with their queues and jobs, job graph. */
+export function layoutFromConfig(config: GateboxConfig): Layout {
+  return {
+    pipelines: config.pipelines.map((p) => ({
+      name: p.name,
+      manager: p.manager,
+      window: {
+        window: p.window.initial,
+        floor: p.window.floor,
+        ceiling: p.window.ceiling,
+        increaseType: p.window.increaseType,
+        increaseFactor: p.window.increaseFactor,
+        decreaseType: p.window.decreaseType,
+        decreaseFactor: p.window.decreaseFactor,
+      },
+    })),
+    projects: config.projects.map((project) => ({
+      name: project.name,
+      pipelines: Object.fromEntries(
+        [...project.pipelines].map(([pipeline, pp]) => [pipeline, { queue: pp.queue, jobs: pp.jobs, failFast: pp.failFast }]),
+      ),
+    })),
+    jobs: [...config.jobs.values()].map((j) => ({ name: j.name, voting: j.voting, dependencies: j.dependencies })),
+  };
+}
