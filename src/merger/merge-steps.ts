@@ -119,7 +119,8 @@ export class MergeSteps {
     if (baseTree === head.tree) {
       tree = change.tree;
     } else {
-      const fixed = { author: this.identity, authorDate: "1 +0000", committerDate: "1 +0000" };
+      // A fixed date keeps the scratch commits identical between runs (git reuses the objects).
+      const fixed = { author: this.identity, authorDate: "1000000000 +0000", committerDate: "1000000000 +0000" };
       const base = await this.commitTree(baseTree, [], "gatebox: cherry-pick base\n", fixed);
       const ours = await this.commitTree(head.tree, [base], "gatebox: ours\n", fixed);
       const theirs = await this.commitTree(change.tree, [base], "gatebox: theirs\n", fixed);
