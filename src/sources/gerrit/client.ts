@@ -1,0 +1,234 @@
+/**
+ * GerritClient: REST calls under `/a/` with HTTP Basic auth (REST-SUBSET.md). Strips the XSSI guard,
+ * validates shapes, pages through `_more_changes`, times every request out, and retries 5xx/429/network
+ * errors with exponential backoff. 4xx answers become typed errors carrying Gerrit's text, the method
+ * and the path. The password never appears in a message, a log line or a URL.
+ *
+ * Concurrency: stateless apart from its options; calls may run concurrently.
+ * Retries apply to every method: a POST whose answer was lost is sent again, which Gerrit tolerates for
+ * the calls gatebox makes (a repeated review re-applies the same votes; a repeated submit answers 409
+ * "change is merged", which the reporter resolves by re-reading the change).
+ */
+import * as z from "zod";
+import type { AccountRef } from "../source.ts";
+import { GerritAuthError, GerritHttpError, GerritResponseError, GerritUnreachableError } from "./errors.ts";
+import { changeId, queryParams } from "./query.ts";
+import { type GerritChange, toAccount, toChange } from "./translate.ts";
+import { accountInfo, branchInfo, changeInfo, projectConfig, relatedInfo, reviewResult } from "./wire.ts";
+
+export interface GerritClientOptions {
+  /** The server's base URL, e.g. `https://review.example.org` (no `/a`). */
+  url: string;
+  username: string;
+  password: string;
+  /** Per-request timeout (default 30 s). */
+  timeoutMs?: number;
+  /** Retries after the first attempt on 5xx, 429, timeouts and network errors (default 4). */
+  retries?: number;
+  /** First backoff delay, doubled each retry up to maxBackoffMs (defaults 500 ms, 15 s). */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  sleep?: (ms: number) => Promise<void>;
+  log?: (line: string) => void;
+}
+
+export interface ReviewInput {
+  message?: string;
+  labels?: Record<string, number>;
+  tag?: string;
+  notify?: "NONE" | "OWNER" | "OWNER_REVIEWERS" | "ALL";
+}
+
+export interface RelatedChange {
+  project?: string;
+  changeId?: string;
+  commit?: string;
+  parents: string[];
+  number?: number;
+  patchset?: number;
+  currentPatchset?: number;
+  status?: string;
+}
+
+export const XSSI_PREFIX = ")]}'";
+
+const changeInfoArray = z.array(changeInfo);
+
+/** Strips the anti-XSSI guard and parses; throws SyntaxError on malformed JSON. */
+export function parseGerritJson(body: string): unknown {
+  const text = body.startsWith(XSSI_PREFIX) ? body.slice(XSSI_PREFIX.length) : body;
+  return JSON.parse(text);
+}
+
+export class GerritClient {
+  readonly url: string;
+  private readonly authHeader: string;
+  private readonly doFetch: (input: string, init: RequestInit) => Promise<Response>;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly opts: GerritClientOptions) {
+    this.url = opts.url.replace(/\/+$/, "");
+    this.authHeader = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString("base64")}`;
+    this.doFetch = opts.fetch ?? ((input, init) => fetch(input, init));
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /** One REST call; `path` starts with `/` and is relative to `/a`. Returns the parsed JSON (undefined for 204). */
+  async request(method: string, path: string, body?: unknown): Promise<unknown> {
+    const retries = this.opts.retries ?? 4;
+    const timeoutMs = this.opts.timeoutMs ?? 30_000;
+    let delay = this.opts.backoffMs ?? 500;
+    for (let attempt = 0; ; attempt++) {
+      const last = attempt >= retries;
+      let res: Response;
+      let text: string;
+      try {
+        const headers: Record<string, string> = { Authorization: this.authHeader, Accept: "application/json" };
+        if (body !== undefined) headers["Content-Type"] = "application/json; charset=UTF-8";
+        res = await this.doFetch(`${this.url}/a${path}`, {
+          method,
+          headers,
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        text = await res.text();
+      } catch (err) {
+        const why = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError") ? `timed out after ${timeoutMs} ms` : describe(err);
+        if (last) throw new GerritUnreachableError(`Gerrit did not answer ${method} ${path}: ${why}`, method, path, { cause: err });
+        this.opts.log?.(`gerrit: ${method} ${path} failed (${why}); retry ${attempt + 1}/${retries} in ${delay} ms`);
+        await this.sleep(delay);
+        delay = Math.min(delay * 2, this.opts.maxBackoffMs ?? 15_000);
+        continue;
+      }
+      if (res.status >= 500 || res.status === 429) {
+        if (last) throw new GerritHttpError(method, path, res.status, text.trim().slice(0, 2000));
+        const retryAfter = Number(res.headers.get("retry-after"));
+        const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, this.opts.maxBackoffMs ?? 15_000) : delay;
+        this.opts.log?.(`gerrit: ${method} ${path} answered ${res.status}; retry ${attempt + 1}/${retries} in ${wait} ms`);
+        await this.sleep(wait);
+        delay = Math.min(delay * 2, this.opts.maxBackoffMs ?? 15_000);
+        continue;
+      }
+      if (res.status === 401) throw new GerritAuthError(method, path, text.trim());
+      if (res.status >= 400) throw new GerritHttpError(method, path, res.status, text.trim().slice(0, 4000));
+      if (res.status === 204 || text.trim() === "") return undefined;
+      try {
+        return parseGerritJson(text);
+      } catch (err) {
+        throw new GerritResponseError(`Gerrit sent malformed JSON for ${method} ${path}: ${describe(err)}`, method, path, { cause: err });
+      }
+    }
+  }
+
+  /** A request whose answer must match `schema`; a mismatch is a GerritResponseError naming the endpoint. */
+  async call<T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown): Promise<T> {
+    const raw = await this.request(method, path, body);
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "unexpected shape";
+      throw new GerritResponseError(`Gerrit's answer to ${method} ${path} has an unexpected shape at ${where}`, method, path);
+    }
+    return parsed.data;
+  }
+
+  async self(): Promise<AccountRef> {
+    return toAccount(await this.call(accountInfo, "GET", "/accounts/self"));
+  }
+
+  async serverVersion(): Promise<string> {
+    return this.call(z.string(), "GET", "/config/server/version");
+  }
+
+  /**
+   * Runs a query and pages through `_more_changes` (at most `maxPages` pages), deduplicating by number:
+   * pages are not a snapshot, so a change may appear twice.
+   */
+  async query(q: string, options: readonly string[], opts: { pageSize?: number; maxPages?: number } = {}): Promise<GerritChange[]> {
+    const pageSize = opts.pageSize ?? 100;
+    const maxPages = opts.maxPages ?? 100;
+    const seen = new Map<number, GerritChange>();
+    let skip = 0;
+    for (let page = 0; page < maxPages; page++) {
+      const params = queryParams(q, options, pageSize, skip);
+      const infos = await this.call(changeInfoArray, "GET", `/changes/?${params}`);
+      for (const info of infos) if (!seen.has(info._number)) seen.set(info._number, toChange(info));
+      skip += infos.length;
+      if (infos.length === 0 || infos[infos.length - 1]?._more_changes !== true) break;
+    }
+    return [...seen.values()];
+  }
+
+  /** Reads one change directly (current even when the index lags). */
+  async change(project: string, number: number, options: readonly string[]): Promise<GerritChange> {
+    const params = new URLSearchParams();
+    for (const o of options) params.append("o", o);
+    const qs = options.length > 0 ? `?${params}` : "";
+    return toChange(await this.call(changeInfo, "GET", `/changes/${changeId(project, number)}${qs}`));
+  }
+
+  async review(project: string, number: number, revision: string, input: ReviewInput): Promise<Record<string, number>> {
+    const res = await this.call(reviewResult, "POST", `/changes/${changeId(project, number)}/revisions/${revision}/review`, input);
+    return res.labels ?? {};
+  }
+
+  /** Revision-specific submit when `revision` is given (409 if the patchset moved on). */
+  async submit(project: string, number: number, revision?: string): Promise<GerritChange> {
+    const path = revision
+      ? `/changes/${changeId(project, number)}/revisions/${revision}/submit`
+      : `/changes/${changeId(project, number)}/submit`;
+    return toChange(await this.call(changeInfo, "POST", path, {}));
+  }
+
+  async related(project: string, number: number, revision: string): Promise<RelatedChange[]> {
+    const res = await this.call(relatedInfo, "GET", `/changes/${changeId(project, number)}/revisions/${revision}/related`);
+    return res.changes.map((c) => ({
+      parents: c.commit?.parents?.map((p) => p.commit) ?? [],
+      ...(c.project !== undefined ? { project: c.project } : {}),
+      ...(c.change_id !== undefined ? { changeId: c.change_id } : {}),
+      ...(c.commit ? { commit: c.commit.commit } : {}),
+      ...(c._change_number !== undefined ? { number: c._change_number } : {}),
+      ...(c._revision_number !== undefined ? { patchset: c._revision_number } : {}),
+      ...(c._current_revision_number !== undefined ? { currentPatchset: c._current_revision_number } : {}),
+      ...(c.status !== undefined ? { status: c.status } : {}),
+    }));
+  }
+
+  async submittedTogether(project: string, number: number, options: readonly string[] = []): Promise<GerritChange[]> {
+    const params = new URLSearchParams();
+    for (const o of options) params.append("o", o);
+    const qs = options.length > 0 ? `?${params}` : "";
+    return (await this.call(changeInfoArray, "GET", `/changes/${changeId(project, number)}/submitted_together${qs}`)).map(toChange);
+  }
+
+  async branches(project: string): Promise<{ ref: string; revision: string }[]> {
+    return this.call(branchInfo, "GET", `/projects/${encodeURIComponent(project)}/branches/`);
+  }
+
+  /** The project's submit type (`submit_type`, or `default_submit_type.value` on newer servers). */
+  async submitType(project: string): Promise<string> {
+    const cfg = await this.call(projectConfig, "GET", `/projects/${encodeURIComponent(project)}/config`);
+    return cfg.default_submit_type?.value ?? cfg.submit_type ?? "MERGE_IF_NECESSARY";
+  }
+
+  /** The authenticated git URL of a project (slashes literal). Credentials go in gitAuthConfig(), never here. */
+  gitUrl(project: string): string {
+    return `${this.url}/a/${project}`;
+  }
+
+  /** `-c` arguments for one git command: the Basic auth header, not stored anywhere on disk. */
+  gitAuthArgs(): string[] {
+    return ["-c", `http.extraHeader=Authorization: ${this.authHeader}`];
+  }
+
+  /** The same as environment variables (GIT_CONFIG_COUNT, git ≥ 2.31): keeps the secret out of argv. */
+  gitAuthEnv(): Record<string, string> {
+    return { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "http.extraHeader", GIT_CONFIG_VALUE_0: `Authorization: ${this.authHeader}` };
+  }
+}
+
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

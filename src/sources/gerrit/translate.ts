@@ -1,0 +1,143 @@
+/**
+ * Pure translation from Gerrit's wire shapes to gatebox's domain objects. No I/O; unit-tested with
+ * recorded shapes.
+ */
+import { parseDependsOn } from "../depends-on.ts";
+import type { AccountRef, ChangeRef } from "../source.ts";
+import type { AccountInfo, ChangeInfo } from "./wire.ts";
+
+export type ChangeStatus = "NEW" | "MERGED" | "ABANDONED";
+
+export interface Vote {
+  label: string;
+  accountId: number;
+  value: number;
+  date?: string;
+}
+
+export interface ChangeMessage {
+  id: string;
+  authorId?: number;
+  date: string;
+  message: string;
+  patchset?: number;
+  tag?: string;
+}
+
+/** A change as gatebox sees it; fields the query did not ask for are undefined or empty. */
+export interface GerritChange {
+  number: number;
+  project: string;
+  branch: string;
+  changeId: string;
+  subject: string;
+  status: ChangeStatus;
+  updated: string;
+  wip: boolean;
+  owner: AccountRef;
+  metaRevId?: string;
+  /** The current patchset's SHA, number and ref (with CURRENT_REVISION). */
+  revision?: string;
+  patchset?: number;
+  ref?: string;
+  /** With CURRENT_COMMIT. */
+  commitMessage?: string;
+  parents: string[];
+  /** Votes on the current patchset from `labels.*.all[]` (DETAILED_LABELS); zero rows are dropped. */
+  votes: Vote[];
+  messages: ChangeMessage[];
+  submittable: boolean;
+  submitRequirements: { name: string; status: string }[];
+}
+
+export function toAccount(a: AccountInfo): AccountRef {
+  return {
+    accountId: a._account_id,
+    ...(a.name !== undefined ? { name: a.name } : {}),
+    ...(a.email !== undefined ? { email: a.email } : {}),
+    ...(a.username !== undefined ? { username: a.username } : {}),
+  };
+}
+
+/** `refs/changes/XX/N/P`, XX the last two digits of N zero-padded. */
+export function patchsetRef(number: number, patchset: number): string {
+  return `refs/changes/${String(number % 100).padStart(2, "0")}/${number}/${patchset}`;
+}
+
+export function toChange(info: ChangeInfo): GerritChange {
+  const revision = info.current_revision;
+  const rev = revision !== undefined ? info.revisions?.[revision] : undefined;
+  const patchset = info.current_revision_number ?? rev?._number;
+  const votes: Vote[] = [];
+  for (const [label, l] of Object.entries(info.labels ?? {})) {
+    for (const a of l.all ?? []) {
+      if (!a.value) continue; // zero rows: accounts allowed to vote that have not
+      votes.push({ label, accountId: a._account_id, value: a.value, ...(a.date ? { date: a.date } : {}) });
+    }
+  }
+  const messages: ChangeMessage[] = (info.messages ?? []).map((m) => ({
+    id: m.id,
+    date: m.date,
+    message: m.message,
+    ...(m.author ? { authorId: m.author._account_id } : {}),
+    ...(m._revision_number !== undefined ? { patchset: m._revision_number } : {}),
+    ...(m.tag ? { tag: m.tag } : {}),
+  }));
+  const commitMessage = rev?.commit?.message;
+  return {
+    number: info._number,
+    project: info.project,
+    branch: info.branch,
+    changeId: info.change_id,
+    subject: info.subject,
+    status: info.status,
+    updated: info.updated,
+    wip: info.work_in_progress === true,
+    owner: toAccount(info.owner),
+    parents: rev?.commit?.parents?.map((p) => p.commit) ?? [],
+    votes,
+    messages,
+    submittable: info.submittable === true,
+    submitRequirements: (info.submit_requirements ?? []).map((r) => ({ name: r.name, status: r.status })),
+    ...(info.meta_rev_id !== undefined ? { metaRevId: info.meta_rev_id } : {}),
+    ...(revision !== undefined ? { revision } : {}),
+    ...(patchset !== undefined ? { patchset } : {}),
+    ...(patchset !== undefined ? { ref: rev?.ref ?? patchsetRef(info._number, patchset) } : {}),
+    ...(commitMessage !== undefined ? { commitMessage } : {}),
+  };
+}
+
+/** The change's web URL: `<base>/c/<project>/+/<number>`. */
+export function changeUrl(baseUrl: string, project: string, number: number): string {
+  return `${baseUrl.replace(/\/+$/, "")}/c/${project}/+/${number}`;
+}
+
+/** The ChangeRef of a TriggerEvent; needs CURRENT_REVISION (and CURRENT_COMMIT for dependsOn). */
+export function toChangeRef(c: GerritChange, baseUrl: string): ChangeRef {
+  return {
+    number: c.number,
+    patchset: c.patchset ?? 0,
+    revision: c.revision ?? "",
+    changeId: c.changeId,
+    subject: c.subject,
+    owner: c.owner,
+    url: changeUrl(baseUrl, c.project, c.number),
+    ref: c.ref ?? "",
+    dependsOn: c.commitMessage ? parseDependsOn(c.commitMessage) : [],
+  };
+}
+
+/** Gerrit timestamp → epoch ms (UTC); undefined when malformed. */
+export function parseGerritTime(text: string): number | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?$/.exec(text);
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}T${m[2]}Z`);
+  if (Number.isNaN(ms)) return undefined;
+  return ms + (m[3] ? Math.floor(Number(`0.${m[3]}`) * 1000) : 0);
+}
+
+/** Epoch ms → Gerrit's form with whole seconds, as used in `after:"…"`. */
+export function formatGerritSeconds(ms: number): string {
+  const iso = new Date(Math.floor(ms / 1000) * 1000).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
