@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InfraError, InputError } from "../../../src/errors.ts";
 import { MergeConflictError } from "../../../src/merger/errors.ts";
+import type { ChangeRef } from "../../../src/merger/types.ts";
 import { git } from "../../support/git-fixtures.ts";
 import { MergerHarness } from "./harness.ts";
 
@@ -98,7 +99,7 @@ describe("GitMerger.merge: chains on one project", () => {
 
   it("reuses results for a prefix of the chain (items behind share the work of items ahead)", async () => {
     await h.repo("org/app", { "a.txt": "a\n" });
-    const changes = [];
+    const changes: ChangeRef[] = [];
     for (let n = 1; n <= 4; n++) changes.push(await h.change("org/app", 40 + n, { [`f${n}.txt`]: `${n}\n` }));
     const merger = await h.merger();
     const prefix = await merger.merge({ changes: changes.slice(0, 3) });
