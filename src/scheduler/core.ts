@@ -1,0 +1,209 @@
+import { jobReports, newRuns } from "./buildset.ts";
+import type { ResolvedJob, ResolvedPipeline, ResolvedProjectPipeline } from "./layout.ts";
+import type { Item, QueueState, SchedulerState } from "./state.ts";
+import type { Change, Command, ReportResult } from "./types.ts";
+
+/**
+ * The working context of one `handle` call: the state, lookup indexes derived from it, the clock
+ * value and the commands emitted so far. Every mutation of items goes through these helpers so the
+ * indexes (and the per-queue busy count) stay exact. Not thread-safe; one event at a time.
+ */
+export class Core {
+  now = 0;
+  out: Command[] = [];
+  readonly pipelines = new Map<string, ResolvedPipeline>();
+  readonly queues = new Map<string, QueueState>();
+  readonly items = new Map<number, Item>();
+  /** `pipeline \0 changeId` → item. */
+  readonly byChange = new Map<string, Item>();
+  readonly builds = new Map<number, Item>();
+  readonly merges = new Map<number, Item>();
+  readonly merged = new Set<string>();
+
+  constructor(
+    readonly layout: ResolvedPipeline[],
+    readonly state: SchedulerState,
+    readonly capacity: number,
+  ) {
+    for (const p of layout) this.pipelines.set(p.name, p);
+    for (const q of state.queues) {
+      this.queues.set(q.key, q);
+      for (const item of q.items) this.index(item);
+    }
+    for (const id of state.merged) this.merged.add(id);
+  }
+
+  private index(item: Item): void {
+    this.items.set(item.id, item);
+    this.byChange.set(changeKey(item.pipeline, item.change.id), item);
+    const bs = item.buildset;
+    if (!bs) return;
+    if (bs.merge === "pending") this.merges.set(bs.mergeId, item);
+    for (const run of bs.jobs) if (run.status === "running" && run.buildId !== null) this.builds.set(run.buildId, item);
+  }
+
+  emit(cmd: Command): void {
+    this.out.push(cmd);
+  }
+
+  itemOf(pipeline: string, changeId: string): Item | undefined {
+    return this.byChange.get(changeKey(pipeline, changeId));
+  }
+
+  projectOf(item: Item): ResolvedProjectPipeline | undefined {
+    return this.pipelines.get(item.pipeline)?.projects.get(item.change.project);
+  }
+
+  jobsOf(item: Item): readonly ResolvedJob[] {
+    return this.projectOf(item)?.jobs ?? [];
+  }
+
+  queueOf(item: Item): QueueState {
+    const q = this.queues.get(item.queueKey);
+    if (!q) throw new Error(`scheduler: item ${item.id} names unknown queue ${item.queueKey}`);
+    return q;
+  }
+
+  addItem(q: QueueState, change: Change, needs: Change[]): Item {
+    const item: Item = {
+      id: this.state.nextItemId++,
+      pipeline: q.pipeline,
+      queueKey: q.key,
+      change,
+      needs,
+      enqueuedAt: this.now,
+      buildset: null,
+      depFailing: false,
+      failing: false,
+      submitting: false,
+      forceReset: false,
+    };
+    q.items.push(item);
+    this.index(item);
+    return item;
+  }
+
+  /** A change that may not be enqueued (FORMAT.md Depends-On): reported -1 under a fresh item id. */
+  refuse(q: QueueState, change: Change, reason: string): void {
+    const item: Item = {
+      id: this.state.nextItemId++,
+      pipeline: q.pipeline,
+      queueKey: q.key,
+      change,
+      needs: [],
+      enqueuedAt: this.now,
+      buildset: null,
+      depFailing: false,
+      failing: true,
+      submitting: false,
+      forceReset: false,
+    };
+    this.report(item, -1, reason, false, false);
+  }
+
+  /** Starts testing `item` on `ahead` (null: the branch tip): allocates a buildset, asks for a merge. */
+  startBuildset(item: Item, ahead: Item | null, changes: Change[]): void {
+    const bs = {
+      id: this.state.nextBuildsetId++,
+      mergeId: this.state.nextMergeId++,
+      merge: "pending" as const,
+      mergeReason: null,
+      aheadItem: ahead?.id ?? null,
+      aheadBuildset: ahead?.buildset?.id ?? null,
+      state: changes.map((c) => c.id),
+      jobs: newRuns(this.jobsOf(item)),
+    };
+    item.buildset = bs;
+    this.queueOf(item).busy++;
+    this.merges.set(bs.mergeId, item);
+    this.emit({ type: "merge", mergeId: bs.mergeId, itemId: item.id, pipeline: item.pipeline, queue: item.queueKey, changes });
+  }
+
+  /**
+   * Throws away the item's buildset: running builds are cancelled, a pending merge's result will be
+   * discarded. `asReset`: the item stays and will be retested, so discarded builds are a reset.
+   */
+  dropBuildset(item: Item, asReset: boolean): void {
+    const bs = item.buildset;
+    if (!bs) return;
+    const discarded: number[] = [];
+    let completed = 0;
+    for (const run of bs.jobs) {
+      if (run.buildId === null) continue;
+      discarded.push(run.buildId);
+      if (run.status === "running") {
+        this.builds.delete(run.buildId);
+        this.state.running--;
+        this.emit({ type: "cancel-build", buildId: run.buildId, itemId: item.id, job: run.name });
+      } else if (run.status !== "CANCELLED") completed++;
+    }
+    this.merges.delete(bs.mergeId);
+    item.buildset = null;
+    this.queueOf(item).busy--;
+    if (asReset && discarded.length > 0) {
+      this.emit({ type: "reset", itemId: item.id, pipeline: item.pipeline, changeId: item.change.id, discarded, completed });
+    }
+  }
+
+  /** `tested`: false when the result is not about its own builds (e.g. a dependency left). */
+  report(item: Item, result: ReportResult, reason: string, submit = false, tested = true): void {
+    this.emit({
+      type: "report",
+      itemId: item.id,
+      pipeline: item.pipeline,
+      change: item.change,
+      result,
+      reason,
+      submit,
+      state: tested ? (item.buildset?.state ?? null) : null,
+      jobs: jobReports(item.buildset, this.jobsOf(item)),
+      enqueuedAt: item.enqueuedAt,
+    });
+  }
+
+  /** Removes the item from its queue (cancelling what runs); not merged → its dependents leave too. */
+  remove(item: Item, merged: boolean): void {
+    const q = this.queueOf(item);
+    const at = q.items.indexOf(item);
+    if (at < 0) return;
+    this.dropBuildset(item, false);
+    q.items.splice(at, 1);
+    this.items.delete(item.id);
+    this.byChange.delete(changeKey(item.pipeline, item.change.id));
+    this.emit({ type: "dequeue", itemId: item.id, pipeline: item.pipeline, changeId: item.change.id, merged });
+    if (merged) {
+      this.markMerged(item.change.id);
+      // Items tested on it now have it on the branch tip: same state, no reset.
+      for (const other of q.items) {
+        const bs = other.buildset;
+        if (bs && bs.aheadItem === item.id) {
+          bs.aheadItem = null;
+          bs.aheadBuildset = null;
+        }
+      }
+    } else if (this.pipelines.get(item.pipeline)?.manager !== "independent") {
+      this.removeDependents(q, item.change.id);
+    }
+  }
+
+  /** FORMAT.md Depends-On: items needing a change that left unmerged leave with it, reported -1. */
+  private removeDependents(q: QueueState, gone: string): void {
+    for (let i = 0; i < q.items.length; i++) {
+      const other = q.items[i]!;
+      if (!other.change.dependsOn.includes(gone)) continue;
+      this.report(other, -1, `depends on ${gone}, which left the queue without merging`, false, false);
+      this.remove(other, false); // recursion handles its own dependents
+      i = -1; // the list changed under us; dependents are rare, so rescan
+    }
+  }
+
+  markMerged(changeId: string): void {
+    if (this.merged.has(changeId)) return;
+    this.merged.add(changeId);
+    this.state.merged.push(changeId);
+  }
+}
+
+export function changeKey(pipeline: string, changeId: string): string {
+  return `${pipeline}\u0000${changeId}`;
+}

@@ -1,0 +1,145 @@
+/**
+ * The public vocabulary of the scheduler core: the layout it schedules, the events fed in and the
+ * commands it emits. Everything here is plain JSON-able data so the server can log, store and
+ * replay it. The core never imports from other rooms; other rooms import these types.
+ */
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export type ManagerKind = "independent" | "dependent" | "serial";
+export type WindowChange = "linear" | "exponential";
+
+/** Active-window parameters of a dependent pipeline (FORMAT.md "Window"). */
+export interface WindowParams {
+  /** Initial window; 0 = unlimited. Used as given even if outside floor/ceiling. */
+  window: number;
+  floor: number;
+  /** null = no ceiling. */
+  ceiling: number | null;
+  increaseType: WindowChange;
+  increaseFactor: number;
+  decreaseType: WindowChange;
+  decreaseFactor: number;
+}
+
+export interface PipelineLayout {
+  name: string;
+  manager: ManagerKind;
+  /** Ignored by `independent` (no window) and `serial` (always exactly 1). */
+  window?: Partial<WindowParams>;
+}
+
+export interface ProjectPipelineLayout {
+  /** Dependent/serial only: projects naming the same queue share one change queue (default: own). */
+  queue?: string;
+  /** Jobs in start order. */
+  jobs: string[];
+  /** Cancel an item's other builds as soon as one voting build fails. */
+  failFast?: boolean;
+}
+
+export interface ProjectLayout {
+  name: string;
+  /** Pipeline name → what this project runs there. A project absent from a pipeline is not enqueued. */
+  pipelines: Record<string, ProjectPipelineLayout>;
+}
+
+export interface JobLayout {
+  name: string;
+  /** Default true. A non-voting failure never fails an item. */
+  voting?: boolean;
+  /** Jobs that must succeed first in the same buildset; ones the project does not run are ignored. */
+  dependencies?: string[];
+}
+
+export interface Layout {
+  /** Order matters: queues are processed, and waiting builds started, pipeline by pipeline. */
+  pipelines: PipelineLayout[];
+  /** Order matters: queues are ordered by the first project that names them. */
+  projects: ProjectLayout[];
+  jobs: JobLayout[];
+}
+
+/** A change as the source sees it. `id` is its stable identity (e.g. the Gerrit change number). */
+export interface Change {
+  id: string;
+  project: string;
+  branch: string;
+  /** Depends-On: ids of changes that must merge first. */
+  dependsOn: string[];
+  /** Opaque to the core (patchset, refs, ...), passed through to commands. */
+  meta?: JsonValue;
+}
+
+/** What a build ended with. ERROR = infrastructure, retries exhausted: never the change's fault. */
+export type BuildResult = "SUCCESS" | "FAILURE" | "TIMED_OUT" | "ERROR";
+
+export type SchedulerEvent =
+  /** `needs`: change records of dependencies (independent pipelines merge them into the state). */
+  | { type: "enqueue"; pipeline: string; change: Change; needs?: Change[] }
+  /** Dequeue the change from every pipeline ("dequeued"). */
+  | { type: "abandon"; changeId: string }
+  /** The old patchset leaves every pipeline ("dequeued"); the source enqueues the new one itself. */
+  | { type: "new-patchset"; changeId: string }
+  | { type: "dequeue"; pipeline: string; changeId: string }
+  | { type: "promote"; pipeline: string; changeId: string }
+  /** Merged outside the gate (or by another pipeline): dependencies on it are satisfied. */
+  | { type: "change-merged"; changeId: string }
+  | { type: "merge-done"; mergeId: number }
+  | { type: "merge-failed"; mergeId: number; reason?: string }
+  | { type: "build-started"; buildId: number }
+  | { type: "build-finished"; buildId: number; result: BuildResult }
+  | { type: "build-cancelled"; buildId: number }
+  | { type: "submit-done"; itemId: number }
+  | { type: "submit-failed"; itemId: number; reason?: string };
+
+export type ReportResult = 1 | -1 | "merge-conflict" | "merge-failure" | "dequeued" | "error";
+
+export type JobStatus = "waiting" | "running" | BuildResult | "SKIPPED" | "CANCELLED";
+
+export interface JobReport {
+  job: string;
+  voting: boolean;
+  status: JobStatus;
+  buildId: number | null;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+export type Command =
+  /** Build the speculative state: `changes` in order (non-failing items ahead, then the item). */
+  | { type: "merge"; mergeId: number; itemId: number; pipeline: string; queue: string; changes: Change[] }
+  /** Run `job` on the workspace of merge `mergeId`; `state` lists its change ids in merge order. */
+  | { type: "start-build"; buildId: number; itemId: number; pipeline: string; job: string; mergeId: number; state: string[] }
+  /** Cancel a running build; its completion, if it still arrives, is discarded. */
+  | { type: "cancel-build"; buildId: number; itemId: number; job: string }
+  /**
+   * The item's result. `submit: true` (dependent/serial success): submit the change, then answer
+   * with submit-done / submit-failed; the item counts as merged only after submit-done.
+   * `state`: the change ids its reported builds were tested on (null when it never had one).
+   */
+  | {
+      type: "report";
+      itemId: number;
+      pipeline: string;
+      change: Change;
+      result: ReportResult;
+      reason: string;
+      submit: boolean;
+      state: string[] | null;
+      jobs: JobReport[];
+      enqueuedAt: number;
+    }
+  /** The item left its queue (merged, reported, or removed). */
+  | { type: "dequeue"; itemId: number; pipeline: string; changeId: string; merged: boolean }
+  /**
+   * Informational: the item's started builds were discarded because its state changed. `discarded`:
+   * the builds thrown away (cancelled ones also get a cancel-build); `completed`: how many of them
+   * had already finished.
+   */
+  | { type: "reset"; itemId: number; pipeline: string; changeId: string; discarded: number[]; completed: number };
+
+export interface SchedulerOptions {
+  /** Builds that may run at once across everything this scheduler runs (default unlimited). */
+  capacity?: number;
+}
