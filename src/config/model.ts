@@ -1,5 +1,3 @@
-import type { Secret } from "./secret.ts";
-
 /** The typed, normalized config that the rest of gatebox reads (units resolved, defaults applied). */
 export interface GateboxConfig {
   /** The file it came from, or null when gatebox runs on its defaults. */
