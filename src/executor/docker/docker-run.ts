@@ -6,14 +6,26 @@ import { daemonMessage, isNotFound, isNotRunning, toInfraError } from "./errors.
 
 /** How long to wait for the attach stream to drain after the container exited. */
 const DRAIN_MS = 5_000;
+/** How often to check on the container while it runs with its output stream open. */
+const HEARTBEAT_MS = 5_000;
+/** ... and once the output stream closed, when an exit (or a dead engine) is expected soon. */
+const HEARTBEAT_AFTER_STREAM_MS = 250;
+
+type WaitStatus = { StatusCode: number; Error?: { Message?: string } | null };
 
 /**
  * One running container: its attach stream demultiplexed into the RunOutput, and its exit.
  * Created by DockerRunner after the container started (or on reattach).
+ *
+ * Why a heartbeat besides the wait call: when the connection to the engine drops, the pending
+ * wait request is not always failed by the HTTP client (Bun leaves it hanging), and a build with
+ * no output would then run into its timeout and be blamed on the change. Inspecting the container
+ * now and then turns a dead engine into an InfraError within seconds.
  */
 export class DockerRun implements Run {
   private readonly exit: Promise<RunExit>;
-  private streamEnded: Promise<void>;
+  private readonly streamEnded: Promise<void>;
+  private streamDone = false;
 
   constructor(
     readonly buildId: string,
@@ -22,7 +34,9 @@ export class DockerRun implements Run {
     stream: NodeJS.ReadableStream | null,
     output: RunOutput,
   ) {
-    this.streamEnded = stream ? pipeAttach(stream, output) : Promise.resolve();
+    this.streamEnded = (stream ? pipeAttach(stream, output) : Promise.resolve()).then(() => {
+      this.streamDone = true;
+    });
     this.exit = this.waitForExit(output);
     // The caller may never call wait() (it destroys instead); don't let that be an unhandled rejection.
     this.exit.catch(() => {});
@@ -42,20 +56,14 @@ export class DockerRun implements Run {
   }
 
   private async waitForExit(output: RunOutput): Promise<RunExit> {
-    let status: { StatusCode: number; Error?: { Message?: string } | null };
-    try {
-      status = await this.container.wait();
-    } catch (err) {
-      throw toInfraError("wait for container", this.endpoint, err);
-    }
-    const msg = status.Error?.Message;
-    if (msg) throw new InfraError(`docker: container ended abnormally: ${msg}`);
+    const status = await this.exitStatus();
+    if (status.Error?.Message) throw new InfraError(`docker: container ended abnormally: ${status.Error.Message}`);
     let drained = false;
     await Promise.race([
       this.streamEnded.then(() => {
         drained = true;
       }),
-      new Promise((r) => setTimeout(r, DRAIN_MS).unref?.()),
+      new Promise((r) => setTimeout(r, DRAIN_MS)),
     ]);
     if (!drained) output.info(`gatebox: output stream still open ${DRAIN_MS / 1000}s after exit; the rest is lost`);
     let oomKilled = false;
@@ -63,10 +71,51 @@ export class DockerRun implements Run {
       const info = await this.container.inspect();
       oomKilled = info.State.OOMKilled === true;
     } catch (err) {
-      // Already removed by a concurrent destroy (cancel): the exit code is all there is.
+      // Already removed by a concurrent destroy (cancel, timeout): the exit code is all there is.
       if (!isNotFound(err)) throw toInfraError("inspect container", this.endpoint, err);
     }
     return { exitCode: status.StatusCode, oomKilled };
+  }
+
+  /** The first of: the wait call's answer, or the heartbeat's finding (an exit or a dead engine). */
+  private exitStatus(): Promise<WaitStatus> {
+    return new Promise<WaitStatus>((resolve, reject) => {
+      let settled = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      // Aborted once settled, so a wait request left hanging by a dead connection is let go.
+      const waitAbort = new AbortController();
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        waitAbort.abort();
+        fn();
+      };
+      this.container.wait({ abortSignal: waitAbort.signal }).then(
+        (s: WaitStatus) => settle(() => resolve(s)),
+        (err: unknown) => settle(() => reject(toInfraError("wait for container", this.endpoint, err))),
+      );
+      const beat = async () => {
+        if (settled) return;
+        try {
+          const info = await this.container.inspect();
+          if (!info.State.Running && !info.State.Restarting && info.State.Status !== "created") {
+            settle(() => resolve({ StatusCode: info.State.ExitCode, Error: info.State.Error ? { Message: info.State.Error } : null }));
+          }
+        } catch (err) {
+          const why = isNotFound(err) ? new InfraError("docker: the container disappeared while running") : toInfraError("check on container", this.endpoint, err);
+          settle(() => reject(why));
+        }
+        if (!settled) timer = setTimeout(beat, this.streamDone ? HEARTBEAT_AFTER_STREAM_MS : HEARTBEAT_MS);
+      };
+      timer = setTimeout(beat, HEARTBEAT_MS);
+      // Once the output stream closes, the exit (or the engine's death) is near: check sooner.
+      void this.streamEnded.then(() => {
+        if (settled) return;
+        clearTimeout(timer);
+        timer = setTimeout(beat, HEARTBEAT_AFTER_STREAM_MS);
+      });
+    });
   }
 }
 
