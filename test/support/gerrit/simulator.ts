@@ -15,7 +15,7 @@ import { XSSI, handleRest, text } from "./routes.ts";
 import { GerritState, type RecordedMerge, type RecordedReview } from "./state.ts";
 
 export interface Fault {
-  /** Which requests it applies to: a regexp on `METHOD /path` (path without `/a`), default every request. */
+  /** Which requests it applies to: a regexp on `METHOD /path?query` (path without `/a`, query decoded); default every request. */
   match?: RegExp;
   /** Answer with this status and text body. */
   status?: number;
@@ -96,6 +96,13 @@ export class GerritSimulator {
   /** Queue a fault for the next matching request(s). */
   inject(fault: Fault): void {
     this.faults.push({ ...fault, left: fault.times ?? 1 });
+  }
+
+  /** Drops faults that no request consumed; returns how many there were. */
+  clearFaults(): number {
+    const n = this.faults.length;
+    this.faults = [];
+    return n;
   }
 
   failNext(status = 500, times = 1, match?: RegExp): void {
@@ -203,18 +210,18 @@ export class GerritSimulator {
     const url = new URL(req.url);
     const authed = url.pathname === "/a" || url.pathname.startsWith("/a/");
     const path = authed ? url.pathname.slice(2) || "/" : url.pathname;
-    const res = await this.respond(req, path, authed);
+    const res = await this.respond(req, path, url.search, authed);
     this.requests.push({ method: req.method, path: url.pathname + url.search, status: res.status });
     return res;
   }
 
-  private async respond(req: Request, path: string, authed: boolean): Promise<Response> {
+  private async respond(req: Request, path: string, search: string, authed: boolean): Promise<Response> {
     let who: SimAccount | undefined;
     if (authed) {
       who = this.authenticate(req);
       if (!who) return text(401, "Unauthorized", { "WWW-Authenticate": 'Basic realm="Gerrit Code Review"' });
     }
-    const fault = this.takeFault(req.method, path);
+    const fault = this.takeFault(req.method, path + decodeURIComponent(search.replace(/\+/g, " ")));
     if (fault?.delayMs) await Bun.sleep(fault.delayMs);
     if (fault?.malformed) {
       return new Response(`${XSSI}{"this is": not json`, { status: 200, headers: { "Content-Type": "application/json; charset=UTF-8" } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ChangeSnapshot, commentText, diffChange, snapshotOf } from "../../../src/sources/gerrit/diff.ts";
+import { type ChangeSnapshot, commentText, diffChange, headerLabels, snapshotOf } from "../../../src/sources/gerrit/diff.ts";
 import type { ChangeMessage, GerritChange, Vote } from "../../../src/sources/gerrit/translate.ts";
 
 const SELF = 1000200;
@@ -89,10 +89,26 @@ describe("trigger diffing", () => {
       messages: [upload(1, "m1"), msg("m2", ANN, "Patch Set 1:\n\nrecheck")],
     });
     const events = diffChange(snapshotOf(before), after, ctx);
+    // The recheck's header names no vote, so the removed Verified vote is its own event.
     expect(events.map((e) => [e.type, e.account?.accountId, e.comment, e.approvals])).toEqual([
-      ["comment-added", ANN, "recheck", [{ label: "Verified", value: 0, previous: 1 }]],
+      ["comment-added", ANN, "recheck", []],
       ["comment-added", BOB, undefined, [{ label: "Code-Review", value: 2, previous: 1, date: "2026-11-24 13:02:00.000000000" }]],
+      ["comment-added", ANN, undefined, [{ label: "Verified", value: 0, previous: 1 }]],
     ]);
+  });
+
+  it("attributes each vote to the message whose header names it", () => {
+    const after = change({
+      votes: [vote("Code-Review", BOB, 2), vote("Workflow", BOB, 1)],
+      messages: [upload(1, "m1"), msg("m2", BOB, "Patch Set 1: Code-Review+1"), msg("m3", BOB, "Patch Set 1: Code-Review+2\n\nok"), msg("m4", BOB, "Patch Set 1: Workflow+1")],
+    });
+    const events = diffChange(snapshotOf(change()), after, ctx);
+    expect(events.map((e) => [e.comment, e.approvals?.map((a) => `${a.label}=${a.value}`)])).toEqual([
+      ["", []],
+      ["ok", ["Code-Review=2"]],
+      ["", ["Workflow=1"]],
+    ]);
+    expect([...headerLabels("Patch Set 3: Code-Review+2 -Verified Workflow-1 (1 comment)")]).toEqual(["Code-Review", "Verified", "Workflow"]);
   });
 
   it("ignores gatebox's own votes and messages, Gerrit's generated ones, and old-patchset messages", () => {
