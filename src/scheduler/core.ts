@@ -174,9 +174,13 @@ export class Core {
     if (merged) {
       this.markMerged(item.change.id);
       // Items tested on it now have it on the branch tip: same state, no reset.
-      for (const other of q.items) {
-        const bs = other.buildset;
-        if (bs && bs.aheadItem === item.id) {
+      // Only busy items have a buildset to fix; stop after the last one (the queue may be long).
+      let left = q.busy;
+      for (let i = 0; i < q.items.length && left > 0; i++) {
+        const bs = q.items[i]!.buildset;
+        if (!bs) continue;
+        left--;
+        if (bs.aheadItem === item.id) {
           bs.aheadItem = null;
           bs.aheadBuildset = null;
         }

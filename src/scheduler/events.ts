@@ -12,17 +12,21 @@ import { grow } from "./window.ts";
 export function applyEvent(core: Core, ev: SchedulerEvent): void {
   switch (ev.type) {
     case "enqueue":
-      return enqueue(core, ev.pipeline, ev.change, ev.needs ?? []);
+      enqueue(core, ev.pipeline, ev.change, ev.needs ?? []);
+      return;
     case "abandon":
     case "new-patchset":
       for (const p of core.layout) dequeue(core, p.name, ev.changeId, ev.type === "abandon" ? "abandoned" : "a new patchset was uploaded");
       return;
     case "dequeue":
-      return dequeue(core, ev.pipeline, ev.changeId, "dequeued by hand");
+      dequeue(core, ev.pipeline, ev.changeId, "dequeued by hand");
+      return;
     case "promote":
-      return promote(core, ev.pipeline, ev.changeId);
+      promote(core, ev.pipeline, ev.changeId);
+      return;
     case "change-merged":
-      return core.markMerged(ev.changeId);
+      core.markMerged(ev.changeId);
+      return;
     case "merge-done":
     case "merge-failed": {
       const item = core.merges.get(ev.mergeId);
@@ -39,7 +43,8 @@ export function applyEvent(core: Core, ev: SchedulerEvent): void {
       return;
     }
     case "build-finished":
-      return buildFinished(core, ev.buildId, ev.result);
+      buildFinished(core, ev.buildId, ev.result);
+      return;
     case "build-cancelled":
       return; // cancel-build already released the slot; nothing waits for this acknowledgement
     case "submit-done":
@@ -64,7 +69,8 @@ export function applyEvent(core: Core, ev: SchedulerEvent): void {
 function enqueue(core: Core, pipeline: string, change: Change, needs: Change[]): void {
   const p = core.pipelines.get(pipeline);
   const pp = p?.projects.get(change.project);
-  if (!p || !pp || core.itemOf(pipeline, change.id)) return;
+  // A merged change is closed: there is nothing left to test or merge.
+  if (!p || !pp || core.itemOf(pipeline, change.id) || core.merged.has(change.id)) return;
   const q = core.queues.get(pp.queueKey);
   if (!q) return;
   if (p.manager === "independent") {

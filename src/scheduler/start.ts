@@ -17,7 +17,7 @@ export function startBuilds(core: Core): void {
       for (let i = 0; i < limit; i++) {
         const item = q.items[i]!;
         const bs = item.buildset;
-        if (!bs || bs.merge !== "done" || item.submitting || item.depFailing) continue;
+        if (bs?.merge !== "done" || item.submitting || item.depFailing) continue;
         const pp = core.projectOf(item);
         const jobs = pp?.jobs ?? [];
         if (pp?.failFast && failKind(bs, jobs) !== null) continue;

@@ -95,19 +95,27 @@ function crossCheck(doc: SourceDoc, raw: RawScenario): string[] {
   raw.failures.forEach((f, i) => {
     knownJob(["failures", i, "job"], f.job);
     known(["failures", i, "change"], f.change);
-    f.with.forEach((w, k) => known(["failures", i, "with", k], w));
-    f.without.forEach((w, k) => known(["failures", i, "without", k], w));
+    f.with.forEach((w, k) => {
+      known(["failures", i, "with", k], w);
+    });
+    f.without.forEach((w, k) => {
+      known(["failures", i, "without", k], w);
+    });
   });
   raw.breaks.forEach((b, i) => {
     knownJob(["breaks", i, "job"], b.job);
     known(["breaks", i, "change"], b.change);
   });
-  raw["submit-failures"].forEach((s, i) => known(["submit-failures", i], s));
+  raw["submit-failures"].forEach((s, i) => {
+    known(["submit-failures", i], s);
+  });
   raw.conflicts.forEach((c, i) => {
     known(["conflicts", i, "change"], c.change);
     known(["conflicts", i, "with"], c.with);
   });
-  raw.events.forEach((e, i) => known(["events", i, "change"], e.change));
+  raw.events.forEach((e, i) => {
+    known(["events", i, "change"], e.change);
+  });
   return problems;
 }
 
