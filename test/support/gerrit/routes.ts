@@ -69,57 +69,61 @@ async function readJson(req: Request): Promise<Record<string, unknown>> {
 }
 
 export async function handleRest(state: GerritState, req: Request, path: string, who: SimAccount | undefined): Promise<Response> {
-  const url = new URL(req.url);
-  const seg = path.split("/").slice(1).map((s) => decodeURIComponent(s));
-  const options = new Set(url.searchParams.getAll("o"));
-  const get = req.method === "GET";
-  const post = req.method === "POST";
   try {
-    if (seg[0] === "changes" && seg.length === 2 && seg[1] === "" && get) return query(state, url, options);
-    if (seg[0] === "changes" && seg[1]) {
-      const change = findChange(state, seg[1]);
-      const rest = seg.slice(2);
-      if (rest.length === 0 && get) return json(renderChange(state, change, options));
-      if (rest[0] === "detail" && rest.length === 1 && get) return json(renderChange(state, change, new Set([...options, ...DETAIL_OPTIONS])));
-      if (rest[0] === "submitted_together" && get) {
-        const set = await submittedTogether(state, change);
-        return json(set.length > 1 ? set.reverse().map((c) => renderChange(state, c, options)) : []);
-      }
-      if (rest[0] === "submit" && rest.length === 1 && post) return doSubmit(state, change, requireAuth(who));
-      if (rest[0] === "abandon" && post) return doStatus(state, change, requireAuth(who), "ABANDONED", req);
-      if (rest[0] === "restore" && post) return doStatus(state, change, requireAuth(who), "NEW", req);
-      if (rest[0] === "revisions" && rest[1] && rest.length === 3) {
-        const ps = findRevision(change, rest[1]);
-        if (rest[2] === "review" && post) {
-          const account = requireAuth(who);
-          const body = await readJson(req);
-          const labels = await state.exclusive(() => state.review(change, ps.number, account, body as ReviewInput));
-          return json({ labels });
-        }
-        if (rest[2] === "submit" && post) return doSubmit(state, change, requireAuth(who), rest[1]);
-        if (rest[2] === "related" && get) return json({ changes: related(state, change, ps.sha) });
-      }
-    }
-    if (seg[0] === "projects" && seg[1] && seg.length >= 3) {
-      const project = state.project(seg[1]);
-      if (seg[2] === "branches" && get) {
-        return json(await listBranches(project.dir));
-      }
-      if (seg[2] === "config" && get) {
-        return json({ submit_type: project.submitType, default_submit_type: { value: project.submitType, configured_value: project.submitType, inherited_value: "MERGE_IF_NECESSARY" } });
-      }
-    }
-    if (path === "/config/server/version" && get) return json("3.10.2");
-    if (path === "/accounts/self" && get) {
-      const a = requireAuth(who);
-      return json({ _account_id: a.id, name: a.name, email: a.email, username: a.username });
-    }
-    return text(404, "Not found");
+    return await route(state, req, path, who);
   } catch (err) {
     if (err instanceof SimHttpError) return text(err.status, err.text);
     if (err instanceof QueryError) return text(400, err.message);
     throw err;
   }
+}
+
+async function route(state: GerritState, req: Request, path: string, who: SimAccount | undefined): Promise<Response> {
+  const url = new URL(req.url);
+  const seg = path.split("/").slice(1).map((s) => decodeURIComponent(s));
+  const options = new Set(url.searchParams.getAll("o"));
+  const get = req.method === "GET";
+  const post = req.method === "POST";
+  if (seg[0] === "changes" && seg.length === 2 && seg[1] === "" && get) return query(state, url, options);
+  if (seg[0] === "changes" && seg[1]) {
+    const change = findChange(state, seg[1]);
+    const rest = seg.slice(2);
+    if (rest.length === 0 && get) return json(renderChange(state, change, options));
+    if (rest[0] === "detail" && rest.length === 1 && get) return json(renderChange(state, change, new Set([...options, ...DETAIL_OPTIONS])));
+    if (rest[0] === "submitted_together" && get) {
+      const set = await submittedTogether(state, change);
+      return json(set.length > 1 ? set.reverse().map((c) => renderChange(state, c, options)) : []);
+    }
+    if (rest[0] === "submit" && rest.length === 1 && post) return doSubmit(state, change, requireAuth(who));
+    if (rest[0] === "abandon" && post) return doStatus(state, change, requireAuth(who), "ABANDONED", req);
+    if (rest[0] === "restore" && post) return doStatus(state, change, requireAuth(who), "NEW", req);
+    if (rest[0] === "revisions" && rest[1] && rest.length === 3) {
+      const ps = findRevision(change, rest[1]);
+      if (rest[2] === "review" && post) {
+        const account = requireAuth(who);
+        const body = await readJson(req);
+        const labels = await state.exclusive(() => state.review(change, ps.number, account, body as ReviewInput));
+        return json({ labels });
+      }
+      if (rest[2] === "submit" && post) return doSubmit(state, change, requireAuth(who), rest[1]);
+      if (rest[2] === "related" && get) return json({ changes: related(state, change, ps.sha) });
+    }
+  }
+  if (seg[0] === "projects" && seg[1] && seg.length >= 3) {
+    const project = state.project(seg[1]);
+    if (seg[2] === "branches" && get) {
+      return json(await listBranches(project.dir));
+    }
+    if (seg[2] === "config" && get) {
+      return json({ submit_type: project.submitType, default_submit_type: { value: project.submitType, configured_value: project.submitType, inherited_value: "MERGE_IF_NECESSARY" } });
+    }
+  }
+  if (path === "/config/server/version" && get) return json("3.10.2");
+  if (path === "/accounts/self" && get) {
+    const a = requireAuth(who);
+    return json({ _account_id: a.id, name: a.name, email: a.email, username: a.username });
+  }
+  return text(404, "Not found");
 }
 
 function query(state: GerritState, url: URL, options: ReadonlySet<string>): Response {

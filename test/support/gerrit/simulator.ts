@@ -45,6 +45,8 @@ export interface Credentials {
 
 export class GerritSimulator {
   readonly requests: { method: string; path: string; status: number }[] = [];
+  /** Unexpected exceptions inside the simulator (answered 500); tests may assert this stays empty. */
+  readonly errors: unknown[] = [];
   private faults: (Fault & { left: number })[] = [];
   private server?: ReturnType<typeof Bun.serve>;
   private ownsRoot = false;
@@ -210,7 +212,14 @@ export class GerritSimulator {
     const url = new URL(req.url);
     const authed = url.pathname === "/a" || url.pathname.startsWith("/a/");
     const path = authed ? url.pathname.slice(2) || "/" : url.pathname;
-    const res = await this.respond(req, path, url.search, authed);
+    let res: Response;
+    try {
+      res = await this.respond(req, path, url.search, authed);
+    } catch (err) {
+      // A bug in the simulator: answer like Gerrit does, keep the details for the test to show.
+      this.errors.push(err);
+      res = text(500, "Internal server error");
+    }
     this.requests.push({ method: req.method, path: url.pathname + url.search, status: res.status });
     return res;
   }
