@@ -103,7 +103,7 @@ describe("scheduler invariants over random scenarios", () => {
       fc.property(arbitraryScenario, (sc) => {
         checkInvariants(sc);
       }),
-      { numRuns: 2000, seed: 20240611 },
+      { numRuns: Number(process.env.PROP_RUNS ?? 2000), seed: Number(process.env.PROP_SEED ?? 20240611) },
     );
   });
 
