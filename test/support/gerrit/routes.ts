@@ -7,6 +7,7 @@ import { git } from "./git.ts";
 import { type SimAccount, type SimChange, currentPatchset } from "./model.ts";
 import { QueryError, parseQuery } from "./query.ts";
 import { renderChange } from "./render.ts";
+import { applyReview } from "./review.ts";
 import { type GerritState, type ReviewInput, SimHttpError } from "./state.ts";
 import { submit, submittedTogether } from "./submit.ts";
 
@@ -102,7 +103,7 @@ async function route(state: GerritState, req: Request, path: string, who: SimAcc
       if (rest[2] === "review" && post) {
         const account = requireAuth(who);
         const body = await readJson(req);
-        const labels = await state.exclusive(() => state.review(change, ps.number, account, body as ReviewInput));
+        const labels = await state.exclusive(() => applyReview(state, change, ps.number, account, body as ReviewInput));
         return json({ labels });
       }
       if (rest[2] === "submit" && post) return doSubmit(state, change, requireAuth(who), rest[1]);

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { gitPath, serveGit } from "./http-backend.ts";
 import type { SimAccount, SimChange, SimProject, SubmitType } from "./model.ts";
 import { XSSI, handleRest, text } from "./routes.ts";
+import { applyReview } from "./review.ts";
 import { GerritState, type RecordedMerge, type RecordedReview } from "./state.ts";
 
 export interface Fault {
@@ -143,14 +144,14 @@ export class GerritSimulator {
   approve(number: number, label: string, value: number, account = "bob"): Promise<void> {
     return this.state.exclusive(() => {
       const c = this.state.change(number);
-      this.state.review(c, c.patchsets.length, this.state.account(account), { labels: { [label]: value } });
+      applyReview(this.state, c, c.patchsets.length, this.state.account(account), { labels: { [label]: value } });
     });
   }
 
   comment(number: number, message: string, account = "bob", labels?: Record<string, number>): Promise<void> {
     return this.state.exclusive(() => {
       const c = this.state.change(number);
-      this.state.review(c, c.patchsets.length, this.state.account(account), { message, ...(labels ? { labels } : {}) });
+      applyReview(this.state, c, c.patchsets.length, this.state.account(account), { message, ...(labels ? { labels } : {}) });
     });
   }
 

@@ -17,7 +17,6 @@ import {
   type SubmitType,
   changeRef,
   currentPatchset,
-  formatVote,
   newChangeId,
   newMessageId,
   newMetaRevId,
@@ -257,57 +256,6 @@ export class GerritState {
     const sha = await revParse(project.dir, rev);
     if (!sha) throw new Error(`simulator: cannot resolve parent ${rev} in ${project.name}`);
     return sha;
-  }
-
-  /** The core of `POST .../review`: permission and size checks, votes, the recorded message. */
-  review(change: SimChange, patchset: number, account: SimAccount, input: ReviewInput): Record<string, number> {
-    const labels = input.labels ?? {};
-    if (input.message !== undefined && Buffer.byteLength(input.message) > MAX_MESSAGE_BYTES) {
-      throw new SimHttpError(400, `Comment size exceeds limit (${Buffer.byteLength(input.message)} > ${MAX_MESSAGE_BYTES})`);
-    }
-    if (change.status === "ABANDONED") throw new SimHttpError(409, "change is closed");
-    const applied: Record<string, number> = {};
-    for (const [label, value] of Object.entries(labels)) {
-      if (!Number.isInteger(value)) throw new SimHttpError(400, `label ${label}: invalid value ${value}`);
-      const def = this.labels.find((l) => l.name === label);
-      if (!def) {
-        if (this.strictLabels) throw new SimHttpError(400, `label "${label}" is not a configured label`);
-        continue;
-      }
-      if (change.status === "MERGED") throw new SimHttpError(409, "change is closed");
-      const range = account.ranges[label];
-      if (value !== 0 && (!range || value < range.min || value > range.max)) {
-        throw new SimHttpError(403, `Applying label "${label}": ${value} is restricted`);
-      }
-      applied[label] = value;
-    }
-    const now = this.now();
-    const changed: string[] = [];
-    for (const [label, value] of Object.entries(applied)) {
-      const old = change.votes.find((v) => v.account === account.id && v.label === label && v.patchset === patchset);
-      if ((old?.value ?? 0) === value) continue;
-      change.votes = change.votes.filter((v) => v !== old);
-      if (value !== 0) change.votes.push({ account: account.id, label, value, date: now, patchset, ...(input.tag ? { tag: input.tag } : {}) });
-      changed.push(formatVote(label, value));
-    }
-    const header = `Patch Set ${patchset}:${changed.length ? ` ${changed.join(" ")}` : ""}`;
-    const body = input.message?.trim() ? `${header}\n\n${input.message}` : header;
-    if (changed.length > 0 || input.message?.trim()) {
-      change.messages.push({ id: newMessageId(), author: account.id, date: now, message: body, revision: patchset, ...(input.tag ? { tag: input.tag } : {}) });
-      if (!change.reviewers.includes(account.id) && account.id !== change.owner) change.reviewers.push(account.id);
-      this.touch(change);
-    }
-    this.reviews.push({
-      change: change.number,
-      patchset,
-      account: account.username,
-      labels: applied,
-      recorded: body,
-      ...(input.message !== undefined ? { message: input.message } : {}),
-      ...(input.tag !== undefined ? { tag: input.tag } : {}),
-      ...(input.notify !== undefined ? { notify: input.notify } : {}),
-    });
-    return applied;
   }
 
   setStatus(change: SimChange, status: "ABANDONED" | "NEW", account: SimAccount, reason?: string): void {
