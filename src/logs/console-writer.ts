@@ -101,10 +101,16 @@ export class ConsoleWriter {
   }
 
   private append(line: string): void {
-    const buf = Buffer.from(line, "utf8");
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd!, buf, off, buf.length - off);
-    this.bytes += buf.length;
+    // Writing the string directly spares a Buffer per event; a short write (rare on a regular
+    // file) falls back to writing the rest as bytes.
+    const len = Buffer.byteLength(line, "utf8");
+    const n = writeSync(this.fd!, line, null, "utf8");
+    if (n < len) {
+      const buf = Buffer.from(line, "utf8");
+      let off = n;
+      while (off < len) off += writeSync(this.fd!, buf, off, len - off);
+    }
+    this.bytes += len;
   }
 
   private notify(): void {
