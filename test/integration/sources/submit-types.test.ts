@@ -64,6 +64,7 @@ describe("submit types", () => {
     await client.submit(t.project, t.a);
     expect(await sim.branchTip(t.project)).toBe(t.aSha);
     const err = await client.submit(t.project, t.b).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GerritHttpError);
     expect((err as GerritHttpError).status).toBe(409);
     expect((err as GerritHttpError).body).toContain("fast-forward");
     expect(await sim.branchTip(t.project)).toBe(t.aSha);
