@@ -155,4 +155,32 @@ describe("GitMerger.merge: chains on one project", () => {
     const grep = Bun.spawnSync(["grep", "-r", "-l", "s3cret", cache]);
     expect(grep.stdout.toString()).toBe("");
   });
+
+  it("sends credentials to an HTTP remote as a header, and keeps them out of errors", async () => {
+    const seen: (string | null)[] = [];
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(request) {
+        seen.push(request.headers.get("authorization"));
+        return new Response("no such project", { status: 404 });
+      },
+    });
+    try {
+      const merger = await h.merger({
+        remoteUrl: (project) => `http://127.0.0.1:${server.port}/a/${project}`,
+        credentials: () => ({ username: "ci", password: "s3cret-token" }),
+      });
+      const error = await merger
+        .merge({ changes: [{ project: "org/app", branch: "main", number: 1, patchset: 1 }] })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InfraError);
+      expect((error as Error).message).toContain(`http://127.0.0.1:${server.port}/a/org/app`);
+      expect((error as Error).message).not.toContain("s3cret");
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen[0]).toBe(`Basic ${Buffer.from("ci:s3cret-token").toString("base64")}`);
+    } finally {
+      server.stop(true);
+    }
+  });
 });
