@@ -14,7 +14,7 @@ export function layout(title: string, body: Body) {
 <link rel="stylesheet" href="/assets/style.css">
 </head>
 <body>
-<header><h1>gatebox</h1><nav><a href="/">Status</a><a href="/builds">Builds</a></nav></header>
+<header><h1><a href="/">gatebox</a></h1><nav><a href="/">Status</a><a href="/builds">Builds</a><a href="/history">History</a></nav></header>
 <main>${body}</main>
 </body>
 </html>`;

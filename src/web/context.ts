@@ -1,0 +1,62 @@
+import type { Secret } from "../config/secret.ts";
+import type { ConsoleEvent } from "../logs/console-format.ts";
+import type { SchedulerView } from "../scheduler/index.ts";
+import type { Db } from "../store/db.ts";
+
+/** What the web needs of the consoles: ConsoleHub satisfies it. */
+export interface ConsoleAccess {
+  /** The console file of a build (it may not exist yet). */
+  pathOf(buildId: string): string;
+  isLive(buildId: string): boolean;
+  /** Everything written so far, then live events until the end marker or the signal aborts. */
+  watch(buildId: string, signal?: AbortSignal): AsyncIterable<ConsoleEvent>;
+}
+
+export interface EnqueueRequest {
+  pipeline: string;
+  project: string;
+  /** Gerrit change number. */
+  change: number;
+}
+
+export interface ChangeRequest {
+  pipeline: string;
+  change: number;
+}
+
+/**
+ * The admin actions, wired by server.ts to the scheduler (as enqueue / dequeue / promote events).
+ * Each resolves once the scheduler has taken the event. Throw InputError for a request that
+ * names something that is not there (unknown pipeline, change not in that pipeline): the API
+ * answers 400 with the message. Any other error is a 500 and is logged.
+ */
+export interface AdminActions {
+  enqueue(req: EnqueueRequest): Promise<void>;
+  dequeue(req: ChangeRequest): Promise<void>;
+  promote(req: ChangeRequest): Promise<void>;
+}
+
+/** What the web layer reads and calls; server.ts supplies it. */
+export interface WebContext {
+  configFile: string | null;
+  dataDir: string;
+  gerritConfigured: boolean;
+  /** Unix milliseconds. */
+  startedAt: number;
+  /** The store (read only from the web). */
+  db: Db;
+  /** The scheduler's live view of every pipeline, queue and item (Scheduler.view()). */
+  status(): SchedulerView;
+  /**
+   * Calls `onChange` (no arguments, must not throw) whenever the status may have changed, e.g.
+   * after each scheduler event. Returns an unsubscribe (idempotent). Calls may come in bursts:
+   * the web coalesces them.
+   */
+  subscribe(onChange: () => void): () => void;
+  consoles: ConsoleAccess;
+  /** `web.admin-token`, resolved; null disables the admin actions (every call is 401). */
+  adminToken: Secret | null;
+  actions: AdminActions;
+  /** Unix seconds; default Date.now() / 1000. */
+  now?: () => number;
+}

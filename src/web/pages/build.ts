@@ -1,0 +1,50 @@
+import { html } from "hono/html";
+import { formatDuration } from "../charts.ts";
+import type { getBuild } from "../queries.ts";
+
+type Found = NonNullable<ReturnType<typeof getBuild>>;
+
+const when = (t: number | null) => (t === null ? "—" : new Date(t * 1000).toISOString().replace("T", " ").slice(0, 19) + "Z");
+
+export function resultClass(result: string | null, state?: string): string {
+  if (result === "SUCCESS") return "ok";
+  if (result === null) return state === "running" ? "run" : "muted";
+  if (result === "ABORTED" || result === "SKIPPED") return "muted";
+  return "bad";
+}
+
+/** /builds/:id: what ran, on which speculative state, and its console (web/build.js streams it). */
+export function buildPage(found: Found, live: boolean) {
+  const b = found.build;
+  const id = encodeURIComponent(b.id);
+  const duration = b.startedAt !== null && b.finishedAt !== null ? formatDuration(b.finishedAt - b.startedAt) : live ? "running" : "—";
+  const changeLink = (c: { id: string; number: number | null; patchset: number | null; subject: string; url: string; project: string }) =>
+    html`<li>${c.url ? html`<a href="${c.url}">${c.number ?? c.id}${c.patchset ? `,${c.patchset}` : ""}</a>` : html`${c.number ?? c.id}`} <span class="muted">${c.project}</span> ${c.subject}</li>`;
+  return html`<section class="card build" id="build" data-build="${b.id}">
+<h2>${b.job} <span class="badge ${resultClass(b.result, b.state)}" id="build-result">${b.result ?? b.state}</span></h2>
+<dl class="facts">
+<dt>Build</dt><dd>${b.id}${b.attempt > 1 ? ` (attempt ${b.attempt})` : ""}</dd>
+<dt>Pipeline</dt><dd>${b.pipeline}</dd>
+<dt>Project</dt><dd>${b.project}</dd>
+<dt>Change</dt><dd>${b.changeNumber === null ? "—" : html`<a href="/builds?change=${b.changeNumber}">${b.changeNumber}</a>`}</dd>
+<dt>Started</dt><dd>${when(b.startedAt)}</dd>
+<dt>Duration</dt><dd>${duration}</dd>
+<dt>Voting</dt><dd>${b.voting ? "yes" : "no"}</dd>
+</dl>
+<h3>Tested on</h3>
+${
+  found.ahead.length === 0
+    ? html`<p class="muted">The branch tip (no changes ahead).</p>`
+    : html`<ol class="state">${found.ahead.map(changeLink)}</ol>`
+}
+${found.change ? html`<p>then its own change:</p><ul class="state">${changeLink(found.change)}</ul>` : ""}
+<p class="links"><a href="/api/builds/${id}/log">Raw log</a> · <a href="/api/builds/${id}/cast" download>Recording (asciicast)</a></p>
+</section>
+<section class="card">
+<div class="console-bar"><h3>Console</h3><span id="console-state" class="muted">${live ? "live" : "loading"}</span>
+<span class="player">Replay <button type="button" data-speed="1">1×</button><button type="button" data-speed="2">2×</button><button type="button" data-speed="10">10×</button><button type="button" id="replay-stop" hidden>Stop</button></span></div>
+<pre id="console" class="console" aria-live="polite"></pre>
+</section>
+<script src="/assets/ansi.js"></script>
+<script src="/assets/build.js" defer></script>`;
+}

@@ -1,0 +1,194 @@
+import type { ItemView, JobView, SchedulerView } from "../scheduler/index.ts";
+import { layoutQueue } from "./status-tree.ts";
+
+/**
+ * The one place that maps the scheduler's read-only view (SchedulerView) to the JSON the status
+ * page, `gatebox status` and /api/status use. Pure: the store's figures (median job durations)
+ * and the clock come in as arguments.
+ */
+
+export interface StatusChange {
+  id: string;
+  number: number | null;
+  patchset: number | null;
+  project: string;
+  branch: string;
+  owner: string;
+  subject: string;
+  url: string;
+}
+
+export interface StatusJob {
+  name: string;
+  /** The scheduler's job state (JobView): "running", a result, or "waiting: …". */
+  state: string;
+  /** For a job that is not running yet: why, in words; null otherwise. */
+  waiting: string | null;
+  buildId: string | null;
+  logUrl: string | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  /** Seconds since it started (to its end when finished). */
+  elapsed: number | null;
+  /** Median duration of this job's past successful builds, seconds; null without history. */
+  estimate: number | null;
+  /** Estimated seconds left (0 when finished); null when unknown. */
+  remaining: number | null;
+  /** 0..1 for a running job with an estimate. */
+  progress: number | null;
+}
+
+export interface StatusItem {
+  id: number;
+  change: StatusChange;
+  enqueuedAt: number;
+  /** Item id this one is tested on (its nearest non-failing item ahead); null: the branch tip. */
+  ahead: number | null;
+  /** Item ids tested on this one. */
+  behind: number[];
+  active: boolean;
+  failing: boolean;
+  failingReason: string | null;
+  submitting: boolean;
+  /** Change ids of its speculative state, in merge order. */
+  state: string[] | null;
+  jobs: StatusJob[];
+  /** Estimated seconds until all its jobs are done (the slowest one); null when unknown. */
+  remaining: number | null;
+  /** Drawing of the queue tree: nesting depth, and whether it branches off the line above. */
+  depth: number;
+  branch: boolean;
+}
+
+export interface StatusQueue {
+  name: string;
+  window: number;
+  /** In display order: the queue's order, with items that branch off listed under their parent. */
+  items: StatusItem[];
+}
+
+export interface StatusPipeline {
+  name: string;
+  manager: string;
+  queues: StatusQueue[];
+}
+
+export interface StatusJson {
+  generatedAt: number;
+  running: number;
+  capacity: number | null;
+  pipelines: StatusPipeline[];
+}
+
+const WAITING: Record<string, string> = {
+  "waiting: outside window": "outside the active window",
+  "waiting: merge": "waiting on the merge",
+  "waiting: dependency": "waiting for a job it depends on",
+  "waiting: capacity": "waiting for a free executor",
+  "waiting: item failing (fail-fast)": "stopped: the item is failing (fail-fast)",
+};
+
+/** Every job name the view mentions (to look up their median durations in one query). */
+export function jobNames(view: SchedulerView): string[] {
+  const names = new Set<string>();
+  for (const p of view.pipelines) for (const q of p.queues) for (const i of q.items) for (const j of i.jobs) names.add(j.job);
+  return [...names];
+}
+
+/** `medians`: job name → median seconds; `now`: unix seconds. */
+export function toStatusJson(view: SchedulerView, medians: ReadonlyMap<string, number>, now: number): StatusJson {
+  return {
+    generatedAt: now,
+    running: view.running,
+    capacity: view.capacity,
+    pipelines: view.pipelines.map((p) => ({
+      name: p.name,
+      manager: p.manager,
+      queues: p.queues.map((q) => {
+        const tree = layoutQueue(
+          q.items.map((i) => ({ key: i.change.id, ahead: i.itemAhead })),
+          p.manager !== "independent",
+        );
+        const byChange = new Map(q.items.map((i) => [i.change.id, i]));
+        const items = tree.map((node) => {
+          const item = byChange.get(node.key)!;
+          return itemJson(item, medians, now, {
+            ahead: node.parent === null ? null : (byChange.get(node.parent)?.itemId ?? null),
+            behind: node.children.map((k) => byChange.get(k)?.itemId ?? 0),
+            depth: node.depth,
+            branch: node.branch,
+          });
+        });
+        return { name: q.name, window: q.window, items };
+      }),
+    })),
+  };
+}
+
+function itemJson(
+  item: ItemView,
+  medians: ReadonlyMap<string, number>,
+  now: number,
+  place: { ahead: number | null; behind: number[]; depth: number; branch: boolean },
+): StatusItem {
+  const jobs = item.jobs.map((j) => jobJson(j, medians.get(j.job) ?? null, now));
+  const left = jobs.map((j) => j.remaining);
+  return {
+    id: item.itemId,
+    change: changeJson(item),
+    enqueuedAt: item.enqueuedAt,
+    ...place,
+    active: item.active,
+    failing: item.failing,
+    failingReason: item.failingReason,
+    submitting: item.submitting,
+    state: item.state,
+    jobs,
+    remaining: jobs.length === 0 || left.some((r) => r === null) ? null : Math.max(...(left as number[])),
+  };
+}
+
+function jobJson(j: ItemView["jobs"][number], estimate: number | null, now: number): StatusJob {
+  const state: JobView = j.state;
+  const running = state === "running";
+  const waiting = state.startsWith("waiting") ? (WAITING[state] ?? state.replace(/^waiting: /, "")) : null;
+  const finished = !running && waiting === null;
+  const elapsed = j.startedAt === null ? null : Math.max(0, (j.endedAt ?? now) - j.startedAt);
+  let remaining: number | null;
+  if (finished) remaining = 0;
+  else if (estimate === null) remaining = null;
+  else remaining = Math.max(0, estimate - (running ? (elapsed ?? 0) : 0));
+  const buildId = j.buildId === null ? null : String(j.buildId);
+  return {
+    name: j.job,
+    state,
+    waiting,
+    buildId,
+    logUrl: buildId === null ? null : `/builds/${encodeURIComponent(buildId)}`,
+    startedAt: j.startedAt,
+    endedAt: j.endedAt,
+    elapsed,
+    estimate,
+    remaining,
+    progress: running && estimate ? Math.min(1, (elapsed ?? 0) / estimate) : null,
+  };
+}
+
+function changeJson(item: ItemView): StatusChange {
+  const meta = (item.change.meta && typeof item.change.meta === "object" && !Array.isArray(item.change.meta) ? item.change.meta : {}) as Record<
+    string,
+    unknown
+  >;
+  const num = typeof meta["number"] === "number" ? meta["number"] : Number.isInteger(Number(item.change.id)) ? Number(item.change.id) : null;
+  const str = (k: string) => (typeof meta[k] === "string" ? (meta[k] as string) : "");
+  return {
+    id: item.change.id,
+    number: num,
+    patchset: typeof meta["patchset"] === "number" ? meta["patchset"] : null,
+    project: item.change.project,
+    branch: item.change.branch,
+    owner: str("owner"),
+    subject: str("subject"),
+    url: str("url"),
+  };
+}
