@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Readable } from "node:stream";
 import { GateboxError, InfraError, InputError } from "../errors.ts";
 import { MergeConflictError, TreeMismatchError } from "./errors.ts";
@@ -47,6 +47,8 @@ export class GitMerger implements Merger {
   /** chain key (project, branch, type, tip, change commits…) → result: items behind reuse prefixes. */
   private readonly memo = new Map<string, Head>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Names of the workspaces this process prepared and has not removed. */
+  private readonly liveWorkspaces = new Set<string>();
   private refSeq = 0;
   private closed = false;
 
@@ -77,7 +79,10 @@ export class GitMerger implements Merger {
     return this.track(async () => {
       if (!WORKSPACE_NAME.test(name)) throw new InputError(`invalid workspace name ${JSON.stringify(name)}`);
       const dir = join(this.options.workspaceRoot, name);
-      if (existsSync(dir)) throw new GateboxError(`workspace ${dir} already exists`);
+      if (this.liveWorkspaces.has(name)) throw new GateboxError(`workspace ${dir} is in use`);
+      this.liveWorkspaces.add(name);
+      // Left over by a process that crashed mid-build: nobody uses it any more.
+      if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
       const projects: Record<string, string> = {};
       for (const project of Object.keys(state)) projects[project] = join(dir, project);
       const workspace: Workspace = { dir, state, projects, strategy: this.strategy };
@@ -110,6 +115,9 @@ export class GitMerger implements Merger {
       }
     }
     await rm(workspace.dir, { recursive: true, force: true });
+    if (workspace.dir === join(this.options.workspaceRoot, basename(workspace.dir))) {
+      this.liveWorkspaces.delete(basename(workspace.dir));
+    }
   }
 
   workspaceTar(workspace: Workspace, options: { includeGit?: boolean } = {}): Readable {

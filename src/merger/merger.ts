@@ -35,7 +35,8 @@ export interface Merger {
   /**
    * Materialises `state` under the workspace root as `<root>/<name>/<project>` (one directory per
    * project, checked out at its speculative commit). `name` (e.g. the build id) must be unique
-   * among live workspaces: [A-Za-z0-9._-]+.
+   * among live workspaces, [A-Za-z0-9._-]+; a directory of that name left over by an earlier
+   * process (a crash mid-build) is deleted first. On failure nothing is left behind.
    */
   prepareWorkspace(state: RepoState, name: string): Promise<Workspace>;
 

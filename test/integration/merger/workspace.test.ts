@@ -54,6 +54,8 @@ describe("workspaces", () => {
       await merger.removeWorkspace(ws);
       expect(existsSync(ws.dir)).toBe(false);
       await merger.removeWorkspace(ws); // idempotent
+      const again = await merger.prepareWorkspace(state, "build-1"); // the name is free again
+      await merger.removeWorkspace(again);
       if (strategy === "worktree") {
         const list = await git(merger_cache(merger), ["worktree", "list"]);
         expect(list).not.toContain(ws.dir);
@@ -77,6 +79,17 @@ describe("workspaces", () => {
     for await (const chunk of merger.workspaceTar(ws)) chunks.push(Buffer.from(chunk as Buffer));
     const out = Bun.spawnSync(["tar", "-x", "-O", "-f", "-", "./org/lib/lib.txt"], { stdin: Buffer.concat(chunks) });
     expect(out.stdout.toString()).toBe("lib v2\n");
+  });
+
+  it("replaces a workspace directory left over by a crashed process", async () => {
+    const merger = await h.merger();
+    const state = await twoProjectState(merger);
+    const root = (merger as unknown as { options: { workspaceRoot: string } }).options.workspaceRoot;
+    await Bun.write(join(root, "build-7", "org/app", "stale.txt"), "from before the crash\n");
+    const ws = await merger.prepareWorkspace(state, "build-7");
+    expect(existsSync(join(ws.dir, "org/app", "stale.txt"))).toBe(false);
+    expect(await readFile(join(ws.dir, "org/lib/lib.txt"), "utf8")).toBe("lib v2\n");
+    await merger.removeWorkspace(ws);
   });
 
   it("a tar stream of a missing workspace errors instead of ending quietly", async () => {
