@@ -93,7 +93,8 @@ export class GerritReporter {
   /** Re-reads the change; an outcome when reporting must not go ahead. */
   private async check(target: ReportTarget, submitting = false): Promise<ReportOutcome | undefined> {
     const c = await this.client.change(target.project, target.number, READ_OPTIONS);
-    if (c.status === "MERGED" && submitting && c.revision === target.revision) return { kind: "merged", alreadyMerged: true, change: c };
+    // Merged already (e.g. its child was submitted and took it along): for a gate that is the goal.
+    if (c.status === "MERGED" && submitting) return { kind: "merged", alreadyMerged: true, change: c };
     if (c.status !== "NEW") return { kind: "closed", status: c.status };
     if (c.revision !== target.revision) return { kind: "stale", ...(c.revision ? { currentRevision: c.revision } : {}) };
     return undefined;

@@ -64,6 +64,23 @@ describe("the Gerrit simulator", () => {
     expect(detailed.messages.map((m: { message: string }) => m.message)).toEqual(["Uploaded patch set 1.", "Patch Set 1: Code-Review+2"]);
   });
 
+  it("CURRENT_FILES, age: and projects hidden from anonymous users", async () => {
+    await sim.createProject("org/hidden", { anonymousRead: false });
+    const n = await sim.uploadChange("org/hidden", { files: { "new.txt": "1\n2\n", "README.md": null }, message: "Files\n" });
+    const c = (await call("GET", `/a/changes/${n}?o=CURRENT_REVISION&o=CURRENT_FILES`)).json();
+    expect(c.revisions[c.current_revision].files).toEqual({ "README.md": { status: "D", lines_deleted: 1 }, "new.txt": { status: "A", lines_inserted: 2 } });
+    expect(await numbers(`change:${n} -age:10m`)).toEqual([n]);
+    expect(await numbers(`change:${n} age:10m`)).toEqual([]);
+    // Anonymous: 404 for the change, absent from queries; authenticated: visible.
+    expect((await call("GET", `/changes/${n}`, undefined, "")).status).toBe(404);
+    const anon = await call("GET", `/changes/?q=change:${n}`, undefined, "");
+    expect(anon.json()).toEqual([]);
+    expect((await call("GET", "/org/hidden.git/info/refs?service=git-upload-pack", undefined, "")).status).toBe(401);
+    expect((await call("GET", "/a/org/hidden.git/info/refs?service=git-upload-pack")).status).toBe(200);
+    const post = await call("POST", `/changes/${n}/revisions/current/review`, { message: "hi" }, "");
+    expect(post.status).toBe(404);
+  });
+
   it("pages with n and S, marking _more_changes on the last element", async () => {
     for (let i = 0; i < 3; i++) await sim.uploadChange("org/b", { files: { [`p${i}`]: "p\n" }, message: `P${i}\n` });
     const page1 = (await call("GET", "/a/changes/?q=project:org/b&n=2")).json();
@@ -100,6 +117,12 @@ describe("the Gerrit simulator", () => {
     expect(bad.status).toBe(400);
     expect(bad.text.startsWith(")]}'")).toBe(false);
     expect((await call("GET", "/a/changes/?q=frobnicate:1")).status).toBe(400);
+  });
+
+  it("anonymous writes are refused", async () => {
+    const n = await sim.uploadChange("org/a", { files: { anon: "a\n" }, message: "Anon\n" });
+    const post = await call("POST", `/changes/${n}/revisions/current/review`, { message: "hi" }, "");
+    expect([post.status, post.text.trim()]).toEqual([403, "Authentication required"]);
   });
 
   it("review: restricted values 403, long messages 400, closed 409, recorded with the Patch Set header", async () => {

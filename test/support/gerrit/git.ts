@@ -82,7 +82,8 @@ export async function writeCommit(
     else await gitOk(repo, ["read-tree", "--empty"], { env });
     for (const [path, content] of Object.entries(opts.files)) {
       if (content === null) {
-        await gitOk(repo, ["update-index", "--force-remove", "--", path], { env });
+        // --force-remove wants a work tree; an index-info line with mode 0 removes the entry without one.
+        await gitOk(repo, ["update-index", "--index-info"], { env, input: `0 ${"0".repeat(40)}\t${path}\n` });
         continue;
       }
       const blob = await gitOk(repo, ["hash-object", "-w", "--stdin"], { input: content });
@@ -144,4 +145,26 @@ export async function inWorktree<T>(
     await git(repo, ["worktree", "remove", "--force", dir]);
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Gerrit-like FileInfo for each path changed between `parent` and `commit`. */
+export async function fileInfos(repo: string, parent: string, commit: string): Promise<Record<string, { status?: "A" | "D"; lines_inserted?: number; lines_deleted?: number; binary?: boolean }>> {
+  const status = await gitOk(repo, ["diff-tree", "-r", "--no-renames", "--name-status", parent, commit]);
+  const numstat = await gitOk(repo, ["diff-tree", "-r", "--no-renames", "--numstat", parent, commit]);
+  const out: Record<string, { status?: "A" | "D"; lines_inserted?: number; lines_deleted?: number; binary?: boolean }> = {};
+  for (const line of status.split("\n").filter(Boolean)) {
+    const [code, path] = line.split("\t");
+    out[path!] = code === "A" || code === "D" ? { status: code } : {};
+  }
+  for (const line of numstat.split("\n").filter(Boolean)) {
+    const [ins, del, path] = line.split("\t");
+    const info = out[path!];
+    if (!info) continue;
+    if (ins === "-") info.binary = true;
+    else {
+      if (Number(ins) > 0) info.lines_inserted = Number(ins);
+      if (Number(del) > 0) info.lines_deleted = Number(del);
+    }
+  }
+  return out;
 }

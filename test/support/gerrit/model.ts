@@ -47,6 +47,8 @@ export interface SimProject {
   submitType: SubmitType;
   /** Absolute path of the bare repo, `<root>/<name>.git`. */
   dir: string;
+  /** Anonymous users may read it (default true); otherwise its changes are 404 without `/a/`. */
+  anonymousRead: boolean;
 }
 
 export interface SimPatchset {
@@ -59,6 +61,8 @@ export interface SimPatchset {
   subject: string;
   message: string;
   authorDate: number;
+  /** FileInfo per path against the parent, as CURRENT_FILES renders it (`/COMMIT_MSG` excluded). */
+  files: Record<string, { status?: "A" | "D" | "R" | "C"; lines_inserted?: number; lines_deleted?: number; binary?: boolean }>;
 }
 
 export interface SimVote {

@@ -11,6 +11,8 @@ export type Predicate = (change: SimChange) => boolean;
 
 interface Ctx {
   accounts: Map<number, SimAccount>;
+  /** The server's clock (epoch ms), for `age:`. */
+  now: number;
 }
 
 type Token = { kind: "(" } | { kind: ")" } | { kind: "-" } | { kind: "word"; text: string };
@@ -124,6 +126,14 @@ function term(text: string, ctx: Ctx): Predicate {
       // Gerrit compares whole seconds and both bounds are inclusive.
       if (key === "after" || key === "since") return (c) => Math.floor(c.updated / 1000) >= sec;
       return (c) => Math.floor(c.updated / 1000) <= sec;
+    }
+    case "age": {
+      // age:10m matches changes NOT updated within 10 minutes; `-age:10m` those that were.
+      const m = /^(\d+)(s|sec|m|min|h|hour|d|day|w|week)s?$/.exec(value);
+      if (!m) throw new QueryError(`Invalid age: ${value}`);
+      const unit: Record<string, number> = { s: 1, sec: 1, m: 60, min: 60, h: 3600, hour: 3600, d: 86400, day: 86400, w: 604800, week: 604800 };
+      const limit = ctx.now - Number(m[1]) * unit[m[2]!]! * 1000;
+      return (c) => c.updated <= limit;
     }
     case "owner":
       return (c) => {

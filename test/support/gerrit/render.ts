@@ -37,7 +37,7 @@ export function isSubmittable(state: GerritState, c: SimChange): boolean {
   return c.status === "NEW" && !c.wip && requirementResults(state, c).every((r) => r.status === "SATISFIED");
 }
 
-function renderRevision(state: GerritState, c: SimChange, ps: SimPatchset, withCommit: boolean, detailed: boolean): Json {
+function renderRevision(state: GerritState, c: SimChange, ps: SimPatchset, withCommit: boolean, detailed: boolean, withFiles: boolean): Json {
   const uploader = state.accounts.get(ps.uploader);
   const out: Json = {
     kind: "REWORK",
@@ -47,6 +47,7 @@ function renderRevision(state: GerritState, c: SimChange, ps: SimPatchset, withC
     ref: ps.ref,
     fetch: {},
   };
+  if (withFiles) out["files"] = ps.files;
   if (withCommit) {
     const person = { name: uploader?.name ?? "", email: uploader?.email ?? "", date: formatTimestamp(ps.authorDate), tz: 0 };
     out["commit"] = {
@@ -141,11 +142,13 @@ export function renderChange(state: GerritState, c: SimChange, options: Readonly
   if (options.has("ALL_REVISIONS")) {
     out["current_revision"] = ps.sha;
     const revisions: Json = {};
-    for (const p of c.patchsets) revisions[p.sha] = renderRevision(state, c, p, options.has("ALL_COMMITS") || (withCommit && p === ps), detailed);
+    for (const p of c.patchsets) {
+      revisions[p.sha] = renderRevision(state, c, p, options.has("ALL_COMMITS") || (withCommit && p === ps), detailed, options.has("ALL_FILES") || (options.has("CURRENT_FILES") && p === ps));
+    }
     out["revisions"] = revisions;
   } else if (options.has("CURRENT_REVISION")) {
     out["current_revision"] = ps.sha;
-    out["revisions"] = { [ps.sha]: renderRevision(state, c, ps, withCommit, detailed) };
+    out["revisions"] = { [ps.sha]: renderRevision(state, c, ps, withCommit, detailed, options.has("CURRENT_FILES") || options.has("ALL_FILES")) };
   }
   if (options.has("LABELS") || options.has("DETAILED_LABELS")) out["labels"] = renderLabels(state, c, options.has("DETAILED_LABELS"));
   if (options.has("SUBMITTABLE") && isSubmittable(state, c)) out["submittable"] = true;

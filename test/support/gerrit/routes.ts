@@ -45,6 +45,11 @@ function findChange(state: GerritState, id: string): SimChange {
   return found;
 }
 
+/** Anonymous requests see only projects with anonymous read; every account sees everything. */
+function visible(state: GerritState, c: SimChange, who: SimAccount | undefined): boolean {
+  return who !== undefined || state.project(c.project).anonymousRead;
+}
+
 function findRevision(c: SimChange, rev: string) {
   if (rev === "current") return currentPatchset(c);
   const ps = c.patchsets.find((p) => p.sha === rev || String(p.number) === rev || (rev.length >= 4 && p.sha.startsWith(rev)));
@@ -85,9 +90,10 @@ async function route(state: GerritState, req: Request, path: string, who: SimAcc
   const options = new Set(url.searchParams.getAll("o"));
   const get = req.method === "GET";
   const post = req.method === "POST";
-  if (seg[0] === "changes" && seg.length === 2 && seg[1] === "" && get) return query(state, url, options);
+  if (seg[0] === "changes" && seg.length === 2 && seg[1] === "" && get) return query(state, url, options, who);
   if (seg[0] === "changes" && seg[1]) {
     const change = findChange(state, seg[1]);
+    if (!visible(state, change, who)) throw new SimHttpError(404, `Not found: ${seg[1]}`);
     const rest = seg.slice(2);
     if (rest.length === 0 && get) return json(renderChange(state, change, options));
     if (rest[0] === "detail" && rest.length === 1 && get) return json(renderChange(state, change, new Set([...options, ...DETAIL_OPTIONS])));
@@ -127,16 +133,16 @@ async function route(state: GerritState, req: Request, path: string, who: SimAcc
   return text(404, "Not found");
 }
 
-function query(state: GerritState, url: URL, options: ReadonlySet<string>): Response {
+function query(state: GerritState, url: URL, options: ReadonlySet<string>, who: SimAccount | undefined): Response {
   const q = url.searchParams.get("q") ?? "status:open";
-  const pred = parseQuery(q, { accounts: state.accounts });
+  const pred = parseQuery(q, { accounts: state.accounts, now: state.now() });
   const limitText = url.searchParams.get("n") ?? url.searchParams.get("limit");
   const skipText = url.searchParams.get("S") ?? url.searchParams.get("start");
   const limit = Math.min(limitText ? Number(limitText) : MAX_LIMIT, MAX_LIMIT);
   const skip = skipText ? Number(skipText) : 0;
   if (!Number.isInteger(limit) || limit <= 0 || !Number.isInteger(skip) || skip < 0) throw new SimHttpError(400, "invalid limit or start");
   const matches = [...state.changes.values()]
-    .filter(pred)
+    .filter((c) => visible(state, c, who) && pred(c))
     .sort((a, b) => b.updated - a.updated || b.number - a.number);
   const page = matches.slice(skip, skip + limit).map((c) => renderChange(state, c, options));
   if (skip + limit < matches.length && page.length > 0) page[page.length - 1]!["_more_changes"] = true;

@@ -129,7 +129,10 @@ export class GerritSimulator {
     return this.state.merges;
   }
 
-  createProject(name: string, opts: { submitType?: SubmitType; files?: Record<string, string>; branch?: string } = {}): Promise<SimProject> {
+  createProject(
+    name: string,
+    opts: { submitType?: SubmitType; files?: Record<string, string>; branch?: string; anonymousRead?: boolean } = {},
+  ): Promise<SimProject> {
     return this.state.createProject(name, opts);
   }
 
@@ -239,6 +242,9 @@ export class GerritSimulator {
     if (fault?.status) return text(fault.status, fault.body ?? "Injected failure");
     const g = gitPath(path);
     if (g && this.state.projects.has(g.project)) {
+      if (!who && !this.state.project(g.project).anonymousRead) {
+        return text(401, "Unauthorized", { "WWW-Authenticate": 'Basic realm="Gerrit Code Review"' });
+      }
       return serveGit(req, this.state.root, g.project, g.suffix, who?.username);
     }
     return handleRest(this.state, req, path, who);

@@ -5,7 +5,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { initBare, revParse, updateRef, writeCommit } from "./git.ts";
+import { fileInfos, initBare, revParse, updateRef, writeCommit } from "./git.ts";
 import {
   DEFAULT_LABELS,
   DEFAULT_REQUIREMENTS,
@@ -133,7 +133,7 @@ export class GerritState {
 
   async createProject(
     name: string,
-    opts: { submitType?: SubmitType; files?: Record<string, string>; branch?: string; owner?: string } = {},
+    opts: { submitType?: SubmitType; files?: Record<string, string>; branch?: string; owner?: string; anonymousRead?: boolean } = {},
   ): Promise<SimProject> {
     const dir = join(this.root, `${name}.git`);
     await mkdir(dirname(dir), { recursive: true });
@@ -147,7 +147,7 @@ export class GerritState {
       author: { name: who.name, email: who.email, date: this.now() },
     });
     await updateRef(dir, `refs/heads/${branch}`, sha);
-    const project: SimProject = { name, submitType: opts.submitType ?? "MERGE_IF_NECESSARY", dir };
+    const project: SimProject = { name, submitType: opts.submitType ?? "MERGE_IF_NECESSARY", dir, anonymousRead: opts.anonymousRead ?? true };
     this.projects.set(name, project);
     return project;
   }
@@ -238,7 +238,8 @@ export class GerritState {
     const ref = changeRef(change.number, number);
     await updateRef(project.dir, ref, sha);
     const subject = message.split("\n", 1)[0] ?? "";
-    change.patchsets.push({ number, sha, parent, created: now, uploader: uploader.id, ref, subject, message, authorDate: now });
+    const fileInfo = await fileInfos(project.dir, parent, sha);
+    change.patchsets.push({ number, sha, parent, created: now, uploader: uploader.id, ref, subject, message, authorDate: now, files: fileInfo });
     change.messages.push({
       id: newMessageId(),
       author: uploader.id,
