@@ -46,6 +46,60 @@ Options:
 `,
     load: () => import("./simulate.ts"),
   },
+  status: {
+    summary: "show every pipeline's queues of a running gatebox",
+    help: `Usage: gatebox status [--url URL] [--pipeline NAME] [--json]
+
+Prints each pipeline's queues as a tree (an item hangs from the item it is tested on; a failing
+item branches off with ↳), each item's jobs, progress and ETA.
+
+Options:
+  --url URL        the gatebox web address (default: $GATEBOX_URL or http://127.0.0.1:8080)
+  --pipeline NAME  only this pipeline
+  --json           the raw /api/status JSON
+`,
+    load: () => import("./status.ts"),
+  },
+  enqueue: {
+    summary: "enqueue a change into a pipeline (admin)",
+    help: `Usage: gatebox enqueue --pipeline NAME --project NAME --change NUMBER [--url URL] [--token-env VAR]
+
+Asks a running gatebox to enqueue the change's current patchset. Needs the admin token
+(web.admin-token), read from the environment variable VAR (default GATEBOX_ADMIN_TOKEN).
+`,
+    load: () => import("./enqueue.ts"),
+  },
+  dequeue: {
+    summary: "remove a change from a pipeline (admin)",
+    help: `Usage: gatebox dequeue --pipeline NAME --change NUMBER [--url URL] [--token-env VAR]
+
+Asks a running gatebox to dequeue the change (its builds are cancelled; it is not reported).
+Admin token from the environment variable VAR (default GATEBOX_ADMIN_TOKEN).
+`,
+    load: () => import("./dequeue.ts"),
+  },
+  promote: {
+    summary: "move a change to the head of its gate queue (admin)",
+    help: `Usage: gatebox promote --pipeline NAME --change NUMBER [--url URL] [--token-env VAR]
+
+Asks a running gatebox to move the change to the head of its queue (the items behind restart).
+Admin token from the environment variable VAR (default GATEBOX_ADMIN_TOKEN).
+`,
+    load: () => import("./promote.ts"),
+  },
+  logs: {
+    summary: "print a build's console; --follow streams it live",
+    help: `Usage: gatebox logs BUILD [--follow] [--url URL]
+
+Prints build BUILD's console from a running gatebox. With --follow (-f), keeps streaming until
+the build ends and exits 0 on SUCCESS, 1 otherwise. The same stream is on the plain TCP console
+(web.console-listen): nc 127.0.0.1 7900, then type the build id.
+
+Options:
+  --url URL   the gatebox web address (default: $GATEBOX_URL or http://127.0.0.1:8080)
+`,
+    load: () => import("./logs.ts"),
+  },
   version: {
     summary: "print the version",
     help: "Usage: gatebox version\n",

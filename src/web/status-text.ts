@@ -1,0 +1,40 @@
+import { formatDuration } from "./charts.ts";
+import type { StatusItem, StatusJob, StatusJson } from "./status-view.ts";
+
+/** `gatebox status` as text (pure): the same tree as the page, a failing item branching off with ↳. */
+export function formatStatus(s: StatusJson, filter: { pipeline?: string | undefined } = {}): string {
+  const lines: string[] = [];
+  for (const p of s.pipelines) {
+    if (filter.pipeline !== undefined && p.name !== filter.pipeline) continue;
+    lines.push(`${p.name} (${p.manager})`);
+    const queues = p.queues.filter((q) => q.items.length > 0);
+    if (queues.length === 0) lines.push("  (empty)");
+    for (const q of queues) {
+      lines.push(`  queue ${q.name}${p.manager === "independent" ? "" : ` (window ${q.window || "unlimited"})`}`);
+      for (const it of q.items) lines.push(...item(it));
+    }
+  }
+  lines.push(`${s.running} build${s.running === 1 ? "" : "s"} running${s.capacity === null ? "" : ` of ${s.capacity}`}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function item(it: StatusItem): string[] {
+  const pad = "    " + "  ".repeat(it.depth);
+  const c = it.change;
+  const label = `${c.number ?? c.id}${c.patchset ? `,${c.patchset}` : ""}`;
+  const what = it.failing ? `FAILING (${it.failingReason ?? "?"})` : it.submitting ? "merging" : it.active ? "active" : "waiting";
+  const eta = it.remaining === null || it.failing ? "" : `  ETA ${formatDuration(it.remaining)}`;
+  return [
+    `${pad}${it.branch ? "↳ " : ""}${label} ${c.project} ${what}${eta}  ${c.subject}`,
+    `${pad}    ${it.jobs.map(job).join(" | ")}`,
+  ];
+}
+
+function job(j: StatusJob): string {
+  if (j.waiting) return `${j.name}: ${j.waiting}`;
+  if (j.state === "running") {
+    const left = j.remaining === null ? "" : `, ${formatDuration(j.remaining)} left`;
+    return `${j.name}: running ${formatDuration(j.elapsed ?? 0)}${left}`;
+  }
+  return `${j.name}: ${j.state}${j.elapsed === null ? "" : ` ${formatDuration(j.elapsed)}`}`;
+}
