@@ -21,6 +21,8 @@ Options:
   --config FILE       the config file (default: ./gatebox.yaml when present)
   --data DIR          where the SQLite store and logs live (default: ./.gatebox)
   --listen HOST:PORT  the web listener (default: 127.0.0.1:8080, or web.listen from the config)
+  --console-listen HOST:PORT|off
+                      the plain TCP console stream (default: 127.0.0.1:7900, or web.console-listen)
 `,
     load: () => import("./serve.ts"),
   },

@@ -11,14 +11,21 @@ export async function run(argv: string[]): Promise<number> {
     config: { type: "string" },
     data: { type: "string" },
     listen: { type: "string" },
+    "console-listen": { type: "string" },
   });
   positionals("serve", pos, []);
   const file = values.config ?? (existsSync("gatebox.yaml") ? "gatebox.yaml" : null);
   const config = file === null ? defaultConfig() : loadConfigFile(file);
   if (values.data !== undefined) config.dataDir = resolve(values.data);
   const listen = values.listen !== undefined ? parseListenFlag(values.listen) : undefined;
+  const consoleFlag = values["console-listen"];
+  const consoleListen = consoleFlag === undefined ? undefined : consoleFlag === "off" ? null : parseListenFlag(consoleFlag);
 
-  const server = await startServer({ config, ...(listen ? { listen } : {}) }).catch((err: unknown) => {
+  const server = await startServer({
+    config,
+    ...(listen ? { listen } : {}),
+    ...(consoleListen !== undefined ? { consoleListen } : {}),
+  }).catch((err: unknown) => {
     const code = (err as { code?: string }).code;
     if (code === "EADDRINUSE") {
       const l = listen ?? config.web.listen;
@@ -46,6 +53,6 @@ export async function run(argv: string[]): Promise<number> {
 
 function parseListenFlag(text: string): Listen {
   const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text);
-  if (!m) throw new UsageError(`gatebox serve: --listen expects HOST:PORT, got '${text}'`);
+  if (!m) throw new UsageError(`gatebox serve: expected HOST:PORT, got '${text}'`);
   return { host: (m[1] as string).replace(/^\[|\]$/g, ""), port: Number(m[2]) };
 }

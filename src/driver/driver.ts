@@ -68,6 +68,7 @@ export class Driver {
   private pumping: Promise<void> | null = null;
   private stopped = false;
   private readonly now: () => number;
+  private readonly listeners = new Set<() => void>();
 
   constructor(private readonly opts: DriverOptions) {
     this.records = new Records(opts.store.db);
@@ -79,6 +80,14 @@ export class Driver {
   /** Feeds one scheduler event in (from a trigger, the API, or a completion). */
   submit(event: SchedulerEvent): void {
     this.push({ kind: "event", event });
+  }
+
+  /** Calls `fn` after each input handled (the status may have changed); returns an unsubscribe. */
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => {
+      this.listeners.delete(fn);
+    };
   }
 
   /** Resolves when every input so far has been handled (the commands may still be running). */
@@ -151,6 +160,13 @@ export class Driver {
       }
       this.save(null, now);
     });
+    for (const fn of this.listeners) {
+      try {
+        fn();
+      } catch (err) {
+        this.opts.log(`gatebox: a status listener failed: ${(err as Error).message}`);
+      }
+    }
     if (entered) void this.runStart(entered.pipeline, entered.change);
     for (const cmd of commands) this.act(cmd, false);
   }
@@ -315,15 +331,14 @@ export class Driver {
       duration: j.startedAt !== null && j.endedAt !== null ? j.endedAt - j.startedAt : null,
       url: j.buildId !== null ? `${base}/builds/${j.buildId}` : null,
     }));
-    if (pipeline) await this.retrying(`report of change ${cmd.change.id}`, () => this.opts.reporter.report(pipeline, cmd, jobs));
+    const answer = pipeline
+      ? await this.retrying(`report of change ${cmd.change.id}`, () => this.opts.reporter.report(pipeline, cmd, jobs))
+      : cmd.submit
+        ? { ok: true as const }
+        : null;
     if (!cmd.submit) {
       this.push({ kind: "report-done", itemId: cmd.itemId });
-      return;
-    }
-    const answer = pipeline
-      ? await this.retrying(`submit of change ${cmd.change.id}`, () => this.opts.reporter.submit(pipeline, cmd.change))
-      : { ok: true as const };
-    if (answer.ok) {
+    } else if (answer === null || answer.ok) {
       this.push({ kind: "event", event: { type: "submit-done", itemId: cmd.itemId } });
       void this.verifyTree(cmd);
     } else {
@@ -373,9 +388,9 @@ function keyOf(cmd: Command): string {
   }
 }
 
-/** The executor's id of a build (container name and label). */
+/** The executor's (and console's, and web's) id of a build: the scheduler's number as text. */
 export function buildKey(buildId: number): string {
-  return `b${buildId}`;
+  return String(buildId);
 }
 
 function toChangeRef(change: Change): ChangeRef {

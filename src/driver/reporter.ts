@@ -24,15 +24,18 @@ export interface ReportedJob {
 export interface GateReporter {
   /** The item entered a pipeline that has a `start` action (e.g. Verified 0, "Starting gate jobs"). */
   start(pipeline: PipelineConfig, change: Change): Promise<void>;
-  /** The item's result: vote and message per the pipeline's success/failure action. */
-  report(pipeline: PipelineConfig, report: ReportCommand, jobs: ReportedJob[]): Promise<void>;
-  /** Submit the tested patchset. `{ok: false}` carries the source's refusal text. */
-  submit(pipeline: PipelineConfig, change: Change): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /**
+   * The item's result: vote and message per the pipeline's success/failure action, then, when
+   * `report.submit`, submit the tested patchset and say how that went (`reason`: the source's
+   * refusal text, shown to the user, never parsed). Null when nothing was to be submitted.
+   */
+  report(pipeline: PipelineConfig, report: ReportCommand, jobs: ReportedJob[]): Promise<SubmitAnswer | null>;
 }
+
+export type SubmitAnswer = { ok: true } | { ok: false; reason: string };
 
 /** For pipelines with nowhere to report (silent), and for `gatebox serve` without Gerrit. */
 export const SILENT_REPORTER: GateReporter = {
   start: async () => {},
-  report: async () => {},
-  submit: async () => ({ ok: true }),
+  report: async (_pipeline, report) => (report.submit ? { ok: true } : null),
 };

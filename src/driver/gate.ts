@@ -1,0 +1,140 @@
+import { join } from "node:path";
+import { eq } from "drizzle-orm";
+import type { GateboxConfig } from "../config/model.ts";
+import { resolveSecret } from "../config/secrets.ts";
+import { Executor } from "../executor/executor.ts";
+import { findRunner } from "../executor/find-runner.ts";
+import { ConsoleHub } from "../logs/console-hub.ts";
+import { GitMerger } from "../merger/git-merger.ts";
+import type { SchedulerEvent, SchedulerView } from "../scheduler/index.ts";
+import { GerritClient } from "../sources/gerrit/client.ts";
+import { GerritSource, type GerritSourceState } from "../sources/gerrit/poller.ts";
+import { GerritReporter } from "../sources/gerrit/reporter.ts";
+import { SqliteStateStore } from "../store/cursors.ts";
+import type { OpenStore } from "../store/db.ts";
+import { schedulerState } from "../store/schema.ts";
+import { Driver, type DriverSnapshot } from "./driver.ts";
+import { GerritGateReporter } from "./gerrit-reporter.ts";
+import { intake } from "./intake.ts";
+import { layoutFromConfig } from "./layout.ts";
+import { CorePort } from "./scheduler-port.ts";
+import type { ChangeMeta, Votes } from "./triggers.ts";
+import { InputError } from "../errors.ts";
+import { parseDependsOn } from "../sources/depends-on.ts";
+
+/** The running gate: Gerrit source → scheduler → merger/executor/reporter, recovered from the store. */
+export interface Gate {
+  consoles: ConsoleHub;
+  view(): SchedulerView;
+  submit(event: SchedulerEvent): void;
+  subscribe(fn: () => void): () => void;
+  isEnqueued(pipeline: string, changeId: string): boolean;
+  /** Reads the change's current patchset from Gerrit and enqueues it (the admin action). */
+  enqueue(pipeline: string, project: string, number: number): Promise<void>;
+  /** Every input handled so far is persisted (tests and shutdown). */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startGate(config: GateboxConfig, store: OpenStore, log: (line: string) => void): Promise<Gate> {
+  const gerrit = config.gerrit;
+  if (!gerrit) throw new Error("startGate needs a Gerrit connection");
+  const password = resolveSecret(gerrit.password, `${config.file ?? "config"}: connections.gerrit.password`);
+  const client = new GerritClient({ url: gerrit.url, username: gerrit.user, password: password.reveal(), timeoutMs: gerrit.timeout * 1000, log });
+  const merger = new GitMerger({
+    cacheDir: join(config.dataDir, "git"),
+    workspaceRoot: join(config.dataDir, "workspaces"),
+    remoteUrl: (project) => `${gerrit.gitUrl}/a/${project}`,
+    credentials: () => ({ username: gerrit.user, password: password.reveal() }),
+  });
+  const executorConfig = config.executors[0];
+  if (!executorConfig) throw new Error("no executor configured");
+  const instance = `gatebox-${Bun.hash(config.dataDir).toString(16).slice(0, 8)}`;
+  const runner = await findRunner(
+    { kind: executorConfig.type, ...(executorConfig.endpoint ? { endpoint: executorConfig.endpoint } : {}), baseDir: join(config.dataDir, "local-builds") },
+    instance,
+    `executors[${executorConfig.name}]`,
+  );
+  const consoles = new ConsoleHub(join(config.dataDir, "logs"));
+  const executor = new Executor({ runner, consoles, capacity: executorConfig.capacity });
+
+  const saved = store.db.select().from(schedulerState).where(eq(schedulerState.id, 1)).get();
+  const snapshot = saved ? (JSON.parse(saved.snapshot) as DriverSnapshot) : undefined;
+  const core = CorePort.create(layoutFromConfig(config), { capacity: executorConfig.capacity }, snapshot?.core);
+  const driver = new Driver({
+    config,
+    core,
+    ...(snapshot ? { snapshot } : {}),
+    merger,
+    executor,
+    reporter: new GerritGateReporter(new GerritReporter(client), config.web.url),
+    store,
+    log,
+  });
+  await driver.resume();
+
+  const intakeOptions = {
+    config,
+    submit: (ev: SchedulerEvent) => driver.submit(ev),
+    isEnqueued: (pipeline: string, changeId: string) => core.isEnqueued(pipeline, changeId),
+    votes: async (ev: { project: string; change: { number: number } }): Promise<Votes> => {
+      const change = await client.change(ev.project, ev.change.number, ["CURRENT_REVISION", "DETAILED_LABELS"]);
+      const votes: Votes = {};
+      for (const v of change.votes) (votes[v.label] ??= []).push(v.value);
+      return votes;
+    },
+    log,
+  };
+  const source = new GerritSource({
+
+    client,
+    store: new SqliteStateStore<GerritSourceState>(store.db, "gerrit"),
+    // GerritSource refuses an empty project list; with none it is never started.
+    projects: config.projects.length > 0 ? config.projects.map((p) => p.name) : ["(none)"],
+    intervalMs: gerrit.pollInterval * 1000,
+    sweepEvery: Math.max(1, Math.round(gerrit.fullSweepInterval / gerrit.pollInterval)),
+    log,
+    sink: async (events) => {
+      for (const ev of events) await intake(intakeOptions, ev);
+      // The cursor is saved after the sink: make sure the scheduler has persisted these first.
+      await driver.settled();
+    },
+  });
+  if (config.projects.length === 0) {
+    log("gatebox: no projects are configured; nothing to poll");
+  } else {
+    await source.start();
+    source.run();
+  }
+  log(`gatebox: polling ${gerrit.url} every ${gerrit.pollInterval}s for ${config.projects.length} project(s)`);
+
+  return {
+    consoles,
+    view: () => core.view(),
+    submit: (ev) => driver.submit(ev),
+    subscribe: (fn) => driver.subscribe(fn),
+    isEnqueued: (pipeline, changeId) => core.isEnqueued(pipeline, changeId),
+    async enqueue(pipeline, project, number) {
+      const c = await client.change(project, number, ["CURRENT_REVISION", "CURRENT_COMMIT"]);
+      if (c.status !== "NEW" && pipeline !== "post") throw new InputError(`change: ${number} is ${c.status.toLowerCase()}`);
+      const meta: ChangeMeta = {
+        number: c.number,
+        patchset: c.patchset ?? 1,
+        revision: c.revision ?? "",
+        ref: c.ref ?? "",
+        url: `${gerrit.url}/c/${c.project}/+/${c.number}`,
+        subject: c.subject,
+        owner: c.owner.name ?? c.owner.username ?? String(c.owner.accountId),
+      };
+      const dependsOn = parseDependsOn(c.commitMessage ?? "").flatMap((d) => (d.kind === "url" ? [String(d.number)] : []));
+      driver.submit({ type: "enqueue", pipeline, change: { id: String(c.number), project: c.project, branch: c.branch, dependsOn, meta } });
+      await driver.settled();
+    },
+    settled: () => driver.settled(),
+    async stop() {
+      await source.stop();
+      await driver.stop();
+      await merger.close();
+    },
+  };
+}

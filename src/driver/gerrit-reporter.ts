@@ -1,0 +1,94 @@
+import type { PipelineConfig, ReporterAction } from "../config/model.ts";
+import type { Change } from "../scheduler/types.ts";
+import { SubmitRefused } from "../sources/gerrit/errors.ts";
+import type { PipelineReporting, ReportTarget } from "../sources/gerrit/reporter.ts";
+import { GerritReporter } from "../sources/gerrit/reporter.ts";
+import type { ResultReport } from "../sources/gerrit/report-format.ts";
+import type { GateReporter, ReportCommand, ReportedJob, SubmitAnswer } from "./reporter.ts";
+import type { ChangeMeta } from "./triggers.ts";
+
+/**
+ * The pipelines' reporters (start/success/failure actions of the config) carried out on Gerrit.
+ * Silent pipelines (no actions) post nothing. A `dequeued` item is not reported (it left by an
+ * event, not by its result); an infrastructure `error` is reported without a vote.
+ */
+export class GerritGateReporter implements GateReporter {
+  constructor(
+    private readonly gerrit: GerritReporter,
+    private readonly statusUrl: string,
+  ) {}
+
+  async start(pipeline: PipelineConfig, change: Change): Promise<void> {
+    const action = pipeline.start;
+    if (!action) return;
+    await this.gerrit.reportStart(target(change), {
+      ...reporting(pipeline, action),
+      startVote: firstVote(action),
+      startMessage: action.comment,
+      statusUrl: `${this.statusUrl}/?change=${change.id}`,
+    });
+  }
+
+  async report(pipeline: PipelineConfig, report: ReportCommand, jobs: ReportedJob[]): Promise<SubmitAnswer | null> {
+    const success = report.result === 1;
+    const action = success ? pipeline.success : pipeline.failure;
+    if (report.result === "dequeued" || !action) return report.submit ? { ok: true } : null;
+    const vote = report.result === "error" ? undefined : firstVote(action);
+    const p: PipelineReporting = {
+      ...reporting(pipeline, action),
+      ...(success ? { successVote: vote } : { failureVote: vote }),
+      submit: report.submit && action.submit,
+    };
+    const result: ResultReport = {
+      success,
+      ...verdict(pipeline.name, report),
+      builds: jobs.map((j) => ({
+        job: j.job,
+        result: j.result,
+        voting: j.voting,
+        ...(j.duration !== null ? { durationMs: j.duration * 1000 } : {}),
+        ...(j.url !== null ? { logUrl: j.url } : {}),
+      })),
+    };
+    try {
+      const outcome = await this.gerrit.reportResult(target(report.change), p, result);
+      if (!report.submit) return null;
+      if (!action.submit || outcome.kind === "merged") return { ok: true };
+      if (outcome.kind === "stale") return { ok: false, reason: "a newer patchset was uploaded; the tested one was not submitted" };
+      if (outcome.kind === "closed") return outcome.status === "MERGED" ? { ok: true } : { ok: false, reason: `the change is ${outcome.status.toLowerCase()}` };
+      return { ok: false, reason: "Gerrit did not submit the change" };
+    } catch (err) {
+      if (err instanceof SubmitRefused) return { ok: false, reason: err.gerritText };
+      throw err;
+    }
+  }
+}
+
+function target(change: Change): ReportTarget {
+  const meta = change.meta as ChangeMeta;
+  return { project: change.project, number: meta.number, revision: meta.revision };
+}
+
+function reporting(pipeline: PipelineConfig, action: ReporterAction): PipelineReporting {
+  const label = Object.keys(action.labels)[0];
+  return { pipeline: pipeline.name, ...(label ? { label } : {}) };
+}
+
+function firstVote(action: ReporterAction): number | undefined {
+  return Object.values(action.labels)[0];
+}
+
+function verdict(pipeline: string, report: ReportCommand): Pick<ResultReport, "verdict" | "detail"> {
+  switch (report.result) {
+    case "merge-conflict":
+      return { verdict: `Merge failed (${pipeline} pipeline): the change cannot be merged.`, detail: report.reason };
+    case "merge-failure":
+      return { verdict: `Build succeeded but Gerrit refused to merge the change (${pipeline} pipeline).`, detail: report.reason };
+    case "error":
+      return { verdict: `Build could not run (${pipeline} pipeline): an infrastructure error, not the change's fault.`, detail: report.reason };
+    case -1:
+      return report.reason ? { detail: report.reason } : {};
+    default:
+      return {};
+  }
+}

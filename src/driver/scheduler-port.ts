@@ -1,0 +1,39 @@
+import { Scheduler } from "../scheduler/index.ts";
+import type { Command, Layout, SchedulerEvent, SchedulerOptions, SchedulerView } from "../scheduler/index.ts";
+import type { SchedulerPort } from "./driver.ts";
+
+/** The real scheduler core behind the driver's port, with the lookups the driver needs. */
+export class CorePort implements SchedulerPort {
+  private viewCache: SchedulerView | null = null;
+
+  constructor(readonly scheduler: Scheduler) {}
+
+  static create(layout: Layout, options: SchedulerOptions, saved?: unknown): CorePort {
+    return new CorePort(saved === undefined ? new Scheduler(layout, options) : Scheduler.fromJSON(layout, saved, options));
+  }
+
+  handle(event: SchedulerEvent, now: number): Command[] {
+    this.viewCache = null;
+    return this.scheduler.handle(event, now);
+  }
+
+  toJSON(): unknown {
+    return this.scheduler.toJSON();
+  }
+
+  /** The status (cached until the next event). */
+  view(): SchedulerView {
+    this.viewCache ??= this.scheduler.view();
+    return this.viewCache;
+  }
+
+  queueOf(itemId: number): string | undefined {
+    for (const p of this.view().pipelines) for (const q of p.queues) if (q.items.some((i) => i.itemId === itemId)) return q.name;
+    return undefined;
+  }
+
+  isEnqueued(pipeline: string, changeId: string): boolean {
+    const p = this.view().pipelines.find((x) => x.name === pipeline);
+    return p?.queues.some((q) => q.items.some((i) => i.change.id === changeId)) ?? false;
+  }
+}
