@@ -33,6 +33,30 @@ async function git(cwd: string, args: string[]): Promise<{ code: number; out: st
   return { code, out: out.trim(), err };
 }
 
+describe("the standalone simulator", () => {
+  it("starts, prints its URL and credentials, and answers", async () => {
+    const proc = Bun.spawn([process.execPath, join(import.meta.dirname, "../../support/gerrit/standalone.ts"), "--port", "0"], { stdout: "pipe", stderr: "pipe" });
+    try {
+      const reader = proc.stdout.getReader();
+      let out = "";
+      while (!out.includes("CI account")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += new TextDecoder().decode(value);
+      }
+      const url = /Gerrit simulator at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      expect(url, out).toBeDefined();
+      const [, user, password] = /CI account: (\S+) \/ (\S+)/.exec(out) ?? [];
+      const c = new GerritClient({ url: url!, username: user!, password: password!, retries: 0 });
+      expect((await c.self()).username).toBe("gatebox");
+      expect((await c.query("project:org/project", [])).length).toBe(1);
+    } finally {
+      proc.kill();
+      await proc.exited;
+    }
+  });
+});
+
 describe("GerritClient against the simulator", () => {
   it("reads its own account and the server version", async () => {
     expect(await client.self()).toEqual({ accountId: 1000200, name: "gatebox CI", email: "gatebox@example.org", username: "gatebox" });
@@ -140,6 +164,16 @@ describe("GerritClient against the simulator", () => {
       // The env form works too and keeps the secret out of argv.
       const p = Bun.spawn(["git", "fetch", "-q", client.gitUrl("org/project"), c.ref!], { cwd: dir, env: { ...process.env, ...client.gitAuthEnv() }, stderr: "pipe" });
       expect(await p.exited).toBe(0);
+      // Protocol v2 is negotiated through the Git-Protocol header (passed on as GIT_PROTOCOL); v0 works too.
+      const traced = Bun.spawn(["git", ...client.gitAuthArgs(), "-c", "protocol.version=2", "fetch", "-q", client.gitUrl("org/project"), c.ref!], {
+        cwd: dir,
+        env: { ...process.env, GIT_TRACE_PACKET: "1" },
+        stderr: "pipe",
+      });
+      const trace = await new Response(traced.stderr).text();
+      expect(await traced.exited).toBe(0);
+      expect(trace).toContain("version 2");
+      expect((await git(dir, [...client.gitAuthArgs(), "-c", "protocol.version=0", "fetch", "-q", client.gitUrl("org/project"), c.ref!])).code).toBe(0);
       // Anonymous path (no /a/) works for a public project.
       expect((await git(dir, ["fetch", "-q", `${sim.url}/org/project.git`, "refs/heads/main"])).code).toBe(0);
     } finally {

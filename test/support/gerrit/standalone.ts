@@ -2,7 +2,7 @@
 /**
  * Runs the Gerrit simulator by hand: `bun test/support/gerrit/standalone.ts --port 8081`.
  * Creates a project `org/project` with one open change so there is something to look at; prints the
- * URL and the CI account's credentials; stops on Ctrl-C.
+ * URL and the CI account's credentials; stops on Ctrl-C or SIGTERM, removing its temp repos.
  */
 import { GerritSimulator } from "./simulator.ts";
 
@@ -30,6 +30,9 @@ process.stdout.write(
     "",
   ].join("\n"),
 );
-process.on("SIGINT", () => {
-  void sim.stop().then(() => process.exit(0));
-});
+// Remove the temp repos on Ctrl-C or kill.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    void sim.stop().then(() => process.exit(0));
+  });
+}
