@@ -8,6 +8,7 @@
  * Every `sweepEvery` polls, a sweep of `status:open` reconciles anything the index missed, and open
  * changes that left the sweep are read one by one.
  */
+import { InputError } from "../../errors.ts";
 import type { EventSink, Source, SourceStateStore, TriggerEvent } from "../source.ts";
 import type { GerritClient } from "./client.ts";
 import { type ChangeSnapshot, diffChange, snapshotOf } from "./diff.ts";
@@ -54,7 +55,7 @@ export class GerritSource implements Source {
   private running = false;
 
   constructor(private readonly opts: GerritSourceOptions) {
-    if (opts.projects.length === 0) throw new Error("GerritSource: no projects configured");
+    if (opts.projects.length === 0) throw new InputError("gerrit source: no projects configured to watch");
     this.name = opts.name ?? "gerrit";
   }
 

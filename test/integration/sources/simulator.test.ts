@@ -164,5 +164,8 @@ describe("the Gerrit simulator", () => {
     expect(ok.status).toBe(200);
     expect(ok.json().status).toBe("MERGED");
     expect((await submit()).text.trim()).toBe("change is merged");
+    const late = await call("POST", `/a/changes/${n}/revisions/current/review`, { labels: { Verified: -2 } });
+    expect([late.status, late.text.trim()]).toEqual([409, "Voting on labels disallowed after submit: Verified"]);
+    expect((await call("POST", `/a/changes/${n}/revisions/current/review`, { message: "thanks" })).status).toBe(200);
   });
 });

@@ -48,8 +48,14 @@ export async function serveGit(
           sink.write(chunk);
           await sink.flush();
         }
+      } catch {
+        // The client went away or git exited early: git's own answer (or none) tells the story.
       } finally {
-        await sink.end();
+        try {
+          await sink.end();
+        } catch {
+          // already closed
+        }
       }
     })();
   }

@@ -21,7 +21,10 @@ export function applyReview(state: GerritState, change: SimChange, patchset: num
       if (state.strictLabels) throw new SimHttpError(400, `label "${label}" is not a configured label`);
       continue;
     }
-    if (change.status === "MERGED") throw new SimHttpError(409, "change is closed");
+    // Gerrit allows only post-submit labels on a merged change (none are configured here), but an
+    // unchanged value is not a new vote.
+    const current = change.votes.find((v) => v.account === account.id && v.label === label && v.patchset === patchset)?.value ?? 0;
+    if (change.status === "MERGED" && value !== current) throw new SimHttpError(409, `Voting on labels disallowed after submit: ${label}`);
     const range = account.ranges[label];
     if (value !== 0 && (!range || value < range.min || value > range.max)) {
       throw new SimHttpError(403, `Applying label "${label}": ${value} is restricted`);
