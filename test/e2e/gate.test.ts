@@ -1,0 +1,109 @@
+import { spawnSync } from "node:child_process";
+import { afterEach, describe, expect, it } from "vitest";
+import { gateItems, PROJECT, type Running, setUp, startGatebox, testedTree, until, type Workspace } from "./harness.ts";
+
+let ws: Workspace | null = null;
+let running: Running[] = [];
+
+afterEach(async () => {
+  for (const r of running) r.proc.kill("SIGKILL");
+  running = [];
+  await ws?.cleanup();
+  ws = null;
+});
+
+async function uploadFive(w: Workspace): Promise<number[]> {
+  const numbers: number[] = [];
+  for (let i = 1; i <= 5; i++) {
+    const files: Record<string, string> = { [`feature-${i}.txt`]: `feature ${i}\n` };
+    if (i === 3) files.BROKEN = "this change breaks the tests\n";
+    numbers.push(await w.sim.uploadChange(PROJECT, { files, message: `Add feature ${i}\n` }));
+  }
+  return numbers;
+}
+
+/** Approve in order, each once gatebox has taken the previous one into the gate. */
+async function approveInOrder(w: Workspace, numbers: number[], r: () => Running): Promise<void> {
+  for (const n of numbers) {
+    await w.sim.approve(n, "Code-Review", 2, "bob");
+    await w.sim.approve(n, "Workflow", 1, "bob");
+    await until(`change ${n} in the gate`, async () => {
+      const items = await gateItems(w.port);
+      return items.includes(String(n)) || w.sim.change(n).status === "MERGED" || reviewsOf(w, n).some((v) => v.labels.Verified === -2);
+    }, 60_000, () => r().output());
+  }
+}
+
+function reviewsOf(w: Workspace, n: number) {
+  return w.sim.reviews.filter((v) => v.change === n && v.account === w.sim.ci.username);
+}
+
+async function expectFinalOutcome(w: Workspace, numbers: number[], out: () => string): Promise<void> {
+  const [c1, c2, c3, c4, c5] = numbers as [number, number, number, number, number];
+  await until("changes 1, 2, 4, 5 merged and 3 rejected", () =>
+    [c1, c2, c4, c5].every((n) => w.sim.change(n).status === "MERGED") && reviewsOf(w, c3).some((v) => v.labels.Verified === -2),
+  180_000, out);
+  // Merged once each, in queue order.
+  expect(w.sim.merges.map((m) => m.change)).toEqual([c1, c2, c4, c5]);
+  for (const n of [c1, c2, c4, c5]) {
+    const gateVote = reviewsOf(w, n).find((v) => v.labels.Verified === 2);
+    expect(gateVote, `Verified +2 on ${n}`).toBeDefined();
+    expect(gateVote?.message).toMatch(/Build succeeded \(gate pipeline\)/);
+    expect(gateVote?.message).toMatch(/- unit .*: SUCCESS in/);
+  }
+  expect(w.sim.change(c3).status).toBe("NEW");
+  const failure = reviewsOf(w, c3).find((v) => v.labels.Verified === -2);
+  expect(failure?.message).toMatch(/Build failed \(gate pipeline\)/);
+  expect(failure?.message).toMatch(/- unit .*: FAILURE/);
+  // Check voted on every patchset: +1, and -1 for the broken one.
+  for (const n of numbers) {
+    const want = n === c3 ? -1 : 1;
+    expect(reviewsOf(w, n).some((v) => v.labels.Verified === want && v.patchset === 1), `check vote ${want} on ${n}`).toBe(true);
+  }
+  // The branch's final tree is the tree gatebox tested for change 5.
+  const repo = w.sim.state.project(PROJECT).dir;
+  const tree = spawnSync("git", ["-C", repo, "rev-parse", "refs/heads/main^{tree}"], { encoding: "utf8" }).stdout.trim();
+  expect(tree).toBe(testedTree(w.dataDir, c5));
+  expect(out()).not.toMatch(/TREE MISMATCH/);
+}
+
+describe("the gate end to end (compiled binary, Gerrit simulator, Docker)", () => {
+  it("merges 1, 2, 4, 5 in order and rejects the change that breaks the tests", async () => {
+    ws = await setUp();
+    const w = ws;
+    const r = startGatebox(w.configPath, w.sim.ci.password, w.dir);
+    running.push(r);
+    await until("gatebox listening", () => r.output().includes("listening on"), 20_000, r.output);
+    const started = Date.now();
+    const numbers = await uploadFive(w);
+    await until("check votes on all five", () => numbers.every((n) => reviewsOf(w, n).some((v) => v.labels.Verified !== undefined)), 90_000, r.output);
+    await approveInOrder(w, numbers, () => r);
+    await expectFinalOutcome(w, numbers, r.output);
+    console.log(`e2e: 5-change run took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    r.proc.kill("SIGTERM");
+    expect(await r.exited).toBe(0);
+  }, 300_000);
+
+  it("recovers from SIGKILL in the middle of the run: same outcome, nothing merged twice", async () => {
+    ws = await setUp();
+    const w = ws;
+    let r = startGatebox(w.configPath, w.sim.ci.password, w.dir);
+    running.push(r);
+    await until("gatebox listening", () => r.output().includes("listening on"), 20_000, r.output);
+    const numbers = await uploadFive(w);
+    await until("check votes on all five", () => numbers.every((n) => reviewsOf(w, n).some((v) => v.labels.Verified !== undefined)), 90_000, r.output);
+    await approveInOrder(w, numbers, () => r);
+    // Kill it while the gate is busy: builds running, nothing (or not everything) merged yet.
+    await until("gate builds running", async () => (await gateItems(w.port)).length >= 3, 30_000, r.output);
+    r.proc.kill("SIGKILL");
+    await r.exited;
+    const before = w.sim.merges.length;
+    r = startGatebox(w.configPath, w.sim.ci.password, w.dir);
+    running.push(r);
+    await until("gatebox listening again", () => r.output().includes("listening on"), 20_000, r.output);
+    await expectFinalOutcome(w, numbers, r.output);
+    expect(before).toBeLessThan(4);
+    r.proc.kill("SIGTERM");
+    expect(await r.exited).toBe(0);
+  }, 300_000);
+});

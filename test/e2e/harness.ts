@@ -1,0 +1,160 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Database } from "bun:sqlite";
+import { GerritSimulator } from "../support/gerrit/simulator.ts";
+import { ensureBinary } from "../support/binary.ts";
+
+/**
+ * The whole gate as a user runs it: the compiled binary `dist/gatebox serve` against the Gerrit
+ * simulator (real REST, real bare repos over git http-backend) and the real Docker engine.
+ */
+
+export const PROJECT = "org/project";
+
+export function gateConfig(sim: GerritSimulator, dataDir: string, port: number): string {
+  return `
+data-dir: ${dataDir}
+connections:
+  gerrit:
+    url: ${sim.url}
+    user: ${sim.ci.username}
+    password: {env: GATEBOX_GERRIT_PASSWORD}
+    poll-interval: 1s
+    full-sweep-interval: 30s
+web:
+  listen: 127.0.0.1:${port}
+  console-listen: false
+executors:
+  - name: docker
+    type: docker
+    capacity: 6
+pipelines:
+  - name: check
+    manager: independent
+    trigger:
+      gerrit:
+        - event: patchset-created
+    success: {gerrit: {labels: {Verified: 1}}}
+    failure: {gerrit: {labels: {Verified: -1}}}
+  - name: gate
+    manager: dependent
+    trigger:
+      gerrit:
+        - event: comment-added
+          approval: {Workflow: 1}
+    require: {gerrit: {approvals: {Code-Review: 2, Workflow: 1}}}
+    start: {gerrit: {labels: {Verified: 0}}}
+    success: {gerrit: {labels: {Verified: 2}, submit: true}}
+    failure: {gerrit: {labels: {Verified: -2}}}
+jobs:
+  - name: unit
+    image: gatebox-test/busybox:latest
+    timeout: 2m
+    run: |
+      cd /work/${PROJECT}
+      ls
+      if [ -f BROKEN ]; then echo "tests fail: BROKEN is present"; exit 1; fi
+      sleep 1
+      echo "all tests passed"
+projects:
+  - name: ${PROJECT}
+    check: {jobs: [unit]}
+    gate: {jobs: [unit]}
+`;
+}
+
+export async function freePort(): Promise<number> {
+  const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
+  const port = s.port as number;
+  await s.stop(true);
+  return port;
+}
+
+export interface Running {
+  proc: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+export function startGatebox(configPath: string, password: string, cwd: string): Running {
+  const proc = spawn(ensureBinary(), ["serve", "--config", configPath], {
+    cwd,
+    env: { ...process.env, GATEBOX_GERRIT_PASSWORD: password },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  proc.stdout?.on("data", (d) => {
+    out += String(d);
+  });
+  proc.stderr?.on("data", (d) => {
+    out += String(d);
+  });
+  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
+  return { proc, output: () => out, exited };
+}
+
+export async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs: number, log?: () => string): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${log ? `\n--- gatebox output ---\n${log().slice(-6000)}` : ""}`);
+    await Bun.sleep(200);
+  }
+}
+
+export interface Workspace {
+  dir: string;
+  dataDir: string;
+  configPath: string;
+  port: number;
+  sim: GerritSimulator;
+  cleanup(): Promise<void>;
+}
+
+export async function setUp(): Promise<Workspace> {
+  const dir = mkdtempSync(join(tmpdir(), "gatebox-e2e-"));
+  const sim = await GerritSimulator.start();
+  await sim.createProject(PROJECT, { files: { "README.md": "# project\n" } });
+  const port = await freePort();
+  const dataDir = join(dir, "data");
+  const configPath = join(dir, "gatebox.yaml");
+  writeFileSync(configPath, gateConfig(sim, dataDir, port));
+  return {
+    dir,
+    dataDir,
+    configPath,
+    port,
+    sim,
+    async cleanup() {
+      await sim.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function gateItems(port: number): Promise<string[]> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/status`).catch(() => null);
+  if (!res?.ok) return [];
+  const status = (await res.json()) as { pipelines: { name: string; queues: { items: { change: { id: string } }[] }[] }[] };
+  return status.pipelines.find((p) => p.name === "gate")?.queues.flatMap((q) => q.items.map((i) => i.change.id)) ?? [];
+}
+
+/** The tree of the last speculative state the gate built for a change (from the store). */
+export function testedTree(dataDir: string, change: number): string | undefined {
+  const db = new Database(join(dataDir, "gatebox.sqlite"), { readonly: true });
+  try {
+    const rows = db
+      .query<{ commits: string | null }, [number]>(
+        `SELECT b.commits FROM buildsets b JOIN queue_items q ON q.id = b.item_id
+         WHERE q.pipeline = 'gate' AND q.change_number = ? AND b.commits IS NOT NULL ORDER BY CAST(b.id AS INTEGER) DESC LIMIT 1`,
+      )
+      .all(change);
+    const commits = rows[0]?.commits ? (JSON.parse(rows[0].commits) as Record<string, { tree: string }>) : undefined;
+    return commits?.[PROJECT]?.tree;
+  } finally {
+    db.close();
+  }
+}
