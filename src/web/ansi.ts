@@ -90,7 +90,11 @@ export class AnsiRenderer {
       }
       return null;
     }
-    return { end: at + 2, sgr: null };
+    // ESC + intermediates (0x20–0x2F, e.g. the charset choice "ESC ( B") + one final byte.
+    let j = at + 1;
+    while (j < text.length && text.charCodeAt(j) >= 0x20 && text.charCodeAt(j) <= 0x2f) j++;
+    if (j >= text.length) return null;
+    return { end: j + 1, sgr: null };
   }
 
   private apply(codes: number[]): void {
