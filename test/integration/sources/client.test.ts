@@ -139,6 +139,7 @@ describe("GerritClient against the simulator", () => {
     expect(branches[0]).toEqual({ ref: "HEAD", revision: "main" });
     expect(branches[1]?.ref).toBe("refs/heads/main");
     expect(branches[1]?.revision).toBe(await sim.branchTip("org/project"));
+    expect(branches.map((b) => b.ref)).toEqual(["HEAD", "refs/heads/main", "refs/meta/config"]);
     expect(await client.submitType("org/project")).toBe("MERGE_IF_NECESSARY");
     const base = await sim.uploadChange("org/project", { files: { "s.txt": "1\n" }, message: "Base\n" });
     const top = await sim.uploadChange("org/project", { files: { "s.txt": "2\n" }, message: "Top\n", parentChange: base });

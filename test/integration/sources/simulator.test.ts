@@ -119,6 +119,32 @@ describe("the Gerrit simulator", () => {
     expect((await call("GET", "/a/changes/?q=frobnicate:1")).status).toBe(400);
   });
 
+  it("configurable submit requirements and strict labels", async () => {
+    const strict = await GerritSimulator.start({
+      strictLabels: true,
+      requirements: [
+        { name: "Code-Review", label: "Code-Review", atLeast: 2 },
+        { name: "Workflow", label: "Workflow", atLeast: 1 },
+      ],
+    });
+    try {
+      await strict.createProject("p");
+      const n = await strict.uploadChange("p", { files: { f: "f\n" }, message: "F\n" });
+      await strict.approve(n, "Code-Review", 2);
+      expect(strict.change(n).status).toBe("NEW");
+      const h = `Basic ${Buffer.from(`${strict.ci.username}:${strict.ci.password}`).toString("base64")}`;
+      const post = (path: string, body: unknown) =>
+        fetch(`${strict.url}/a/changes/${n}${path}`, { method: "POST", headers: { Authorization: h, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      const unknown = await post("/revisions/current/review", { labels: { Nope: 1 } });
+      expect(unknown.status).toBe(400);
+      expect(await (await post("/submit", {})).text()).toContain("submit requirement 'Workflow' is unsatisfied");
+      await strict.approve(n, "Workflow", 1);
+      expect((await post("/submit", {})).status).toBe(200);
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it("anonymous writes are refused", async () => {
     const n = await sim.uploadChange("org/a", { files: { anon: "a\n" }, message: "Anon\n" });
     const post = await call("POST", `/changes/${n}/revisions/current/review`, { message: "hi" }, "");

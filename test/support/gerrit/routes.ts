@@ -196,7 +196,7 @@ function related(state: GerritState, change: SimChange, sha: string) {
 }
 
 async function listBranches(dir: string) {
-  const out = await git(dir, ["for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/"]);
+  const out = await git(dir, ["for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/", "refs/meta/config"]);
   const head = (await git(dir, ["symbolic-ref", "--short", "HEAD"])).stdout.trim();
   const rows: { ref: string; revision: string }[] = [{ ref: "HEAD", revision: head }];
   for (const line of out.stdout.trim().split("\n").filter(Boolean)) {

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gitPath, serveGit } from "./http-backend.ts";
-import type { SimAccount, SimChange, SimProject, SubmitType } from "./model.ts";
+import type { SimAccount, SimChange, SimProject, SubmitRequirementDef, SubmitType } from "./model.ts";
 import { XSSI, handleRest, text } from "./routes.ts";
 import { applyReview } from "./review.ts";
 import { GerritState, type RecordedMerge, type RecordedReview } from "./state.ts";
@@ -36,6 +36,10 @@ export interface SimulatorOptions {
   clock?: () => number;
   ciUsername?: string;
   ciPassword?: string;
+  /** Submit requirements (default Code-Review +2 and Verified +2; add Workflow +1 to make it one). */
+  requirements?: SubmitRequirementDef[];
+  /** Unknown labels in a review are a 400 instead of being dropped (`change.strictLabels`). */
+  strictLabels?: boolean;
 }
 
 export interface Credentials {
@@ -61,6 +65,8 @@ export class GerritSimulator {
     const root = opts.root ?? (await mkdtemp(join(tmpdir(), "gerrit-sim-")));
     let url = "";
     const state = new GerritState(root, () => url, opts.clock);
+    if (opts.requirements) state.requirements = opts.requirements;
+    if (opts.strictLabels) state.strictLabels = true;
     const everything = { "Code-Review": { min: -2, max: 2 }, Verified: { min: -2, max: 2 }, Workflow: { min: -1, max: 1 } };
     const human = { "Code-Review": { min: -2, max: 2 }, Verified: { min: -1, max: 1 }, Workflow: { min: -1, max: 1 } };
     state.addAccount({ id: 1000000, username: "admin", name: "Administrator", ranges: everything, canSubmit: true, httpPassword: "admin-secret" });

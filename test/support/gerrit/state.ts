@@ -147,6 +147,15 @@ export class GerritState {
       author: { name: who.name, email: who.email, date: this.now() },
     });
     await updateRef(dir, `refs/heads/${branch}`, sha);
+    // refs/meta/config, as on a real server (it shows in the branch list).
+    const type = (opts.submitType ?? "MERGE_IF_NECESSARY").toLowerCase().replace(/_/g, " ");
+    const config = await writeCommit(dir, {
+      parents: [],
+      files: { "project.config": `[submit]\n\taction = ${type}\n` },
+      message: "Created project\n",
+      author: { name: who.name, email: who.email, date: this.now() },
+    });
+    await updateRef(dir, "refs/meta/config", config);
     const project: SimProject = { name, submitType: opts.submitType ?? "MERGE_IF_NECESSARY", dir, anonymousRead: opts.anonymousRead ?? true };
     this.projects.set(name, project);
     return project;
