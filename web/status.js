@@ -71,7 +71,7 @@
         : it.active
           ? '<span class="badge run">active</span>'
           : '<span class="badge muted">waiting</span>';
-    const remaining = it.remaining === null ? "" : `ETA ${duration(Math.max(0, it.remaining - drift))}`;
+    const remaining = it.remaining === null || it.failing ? "" : `ETA ${duration(Math.max(0, it.remaining - drift))}`;
     return `<li class="item${it.branch ? " branch" : ""}${it.failing ? " failing" : ""}" style="--depth:${it.depth}" data-item="${it.id}" data-change="${esc(c.number ?? c.id)}">
 <div class="item-head">${it.branch ? '<span class="fork" aria-hidden="true">↳</span>' : ""}<strong>${link}</strong> ${badge}
 <span class="subject">${esc(c.subject)}</span></div>
