@@ -18,6 +18,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 const sim = await GerritSimulator.start({ port });
+// Remove the temp repos on Ctrl-C or kill (registered before anything is printed).
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    void sim.stop().then(() => process.exit(0));
+  });
+}
 await sim.createProject("org/project", { files: { "README.md": "hello\n" } });
 const n = await sim.uploadChange("org/project", { files: { "a.txt": "a\n" }, message: "Add a.txt\n" });
 process.stdout.write(
@@ -26,13 +32,7 @@ process.stdout.write(
     `CI account: ${sim.ci.username} / ${sim.ci.password} (account ${sim.ci.accountId})`,
     "Humans: ann / ann-secret, bob / bob-secret, admin / admin-secret",
     `Project org/project, change ${n}: ${sim.url}/a/changes/org%2Fproject~${n}?o=CURRENT_REVISION`,
-    `git: git -c http.extraHeader="Authorization: Basic $(printf ${sim.ci.username}:${sim.ci.password} | base64)" fetch ${sim.url}/a/org/project refs/changes/0${n}/${n}/1`,
+    `git: git -c http.extraHeader="Authorization: Basic $(printf ${sim.ci.username}:${sim.ci.password} | base64)" fetch ${sim.url}/a/org/project ${sim.change(n).patchsets[0]!.ref}`,
     "",
   ].join("\n"),
 );
-// Remove the temp repos on Ctrl-C or kill.
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    void sim.stop().then(() => process.exit(0));
-  });
-}
