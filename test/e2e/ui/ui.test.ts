@@ -61,7 +61,7 @@ describe("status page", () => {
     expect(await page.inputValue('input[name="owner"]')).toBe("grace");
     await page.fill('input[name="owner"]', "");
     await page.fill('input[name="change"]', "1101");
-    expect(new URL(page.url()).searchParams.get("change")).toBe("1101");
+    await expect.poll(() => new URL(page.url()).searchParams.get("change")).toBe("1101");
     await expect.poll(() => page.locator(".item").count()).toBe(1);
     expect(await page.locator('[data-pipeline="check"] [data-change="1101"]').count()).toBe(1);
     // nothing wider than the screen
