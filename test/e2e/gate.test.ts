@@ -38,8 +38,9 @@ function reviewsOf(w: Workspace, n: number) {
   return w.sim.reviews.filter((v) => v.change === n && v.account === w.sim.ci.username);
 }
 
-async function expectFinalOutcome(w: Workspace, numbers: number[], out: () => string): Promise<void> {
+async function expectFinalOutcome(w: Workspace, numbers: number[], gateboxOut: () => string): Promise<void> {
   const [c1, c2, c3, c4, c5] = numbers as [number, number, number, number, number];
+  const out = () => `${gateboxOut()}\n--- simulator errors ---\n${w.sim.errors.map((e) => (e as Error)?.stack ?? String(e)).join("\n")}`;
   await until("changes 1, 2, 4, 5 merged and 3 rejected", () =>
     [c1, c2, c4, c5].every((n) => w.sim.change(n).status === "MERGED") && reviewsOf(w, c3).some((v) => v.labels.Verified === -2),
   180_000, out);
@@ -85,7 +86,7 @@ describe("the gate end to end (compiled binary, Gerrit simulator, Docker)", () =
   }, 300_000);
 
   it("recovers from SIGKILL in the middle of the run: same outcome, nothing merged twice", async () => {
-    ws = await setUp();
+    ws = await setUp(6);
     const w = ws;
     let r = startGatebox(w.configPath, w.sim.ci.password, w.dir);
     running.push(r);

@@ -13,7 +13,7 @@ import { ensureBinary } from "../support/binary.ts";
 
 export const PROJECT = "org/project";
 
-export function gateConfig(sim: GerritSimulator, dataDir: string, port: number): string {
+export function gateConfig(sim: GerritSimulator, dataDir: string, port: number, jobSeconds: number): string {
   return `
 data-dir: ${dataDir}
 connections:
@@ -56,7 +56,7 @@ jobs:
       cd /work/${PROJECT}
       ls
       if [ -f BROKEN ]; then echo "tests fail: BROKEN is present"; exit 1; fi
-      sleep 1
+      sleep ${jobSeconds}
       echo "all tests passed"
 projects:
   - name: ${PROJECT}
@@ -114,14 +114,15 @@ export interface Workspace {
   cleanup(): Promise<void>;
 }
 
-export async function setUp(): Promise<Workspace> {
+/** `jobSeconds`: how long each build sleeps (longer when a test must catch the gate mid-run). */
+export async function setUp(jobSeconds = 1): Promise<Workspace> {
   const dir = mkdtempSync(join(tmpdir(), "gatebox-e2e-"));
   const sim = await GerritSimulator.start();
   await sim.createProject(PROJECT, { files: { "README.md": "# project\n" } });
   const port = await freePort();
   const dataDir = join(dir, "data");
   const configPath = join(dir, "gatebox.yaml");
-  writeFileSync(configPath, gateConfig(sim, dataDir, port));
+  writeFileSync(configPath, gateConfig(sim, dataDir, port, jobSeconds));
   return {
     dir,
     dataDir,
