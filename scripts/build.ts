@@ -15,7 +15,9 @@ writeFileSync(join(root, "src/web/assets.gen.ts"), renderAssets(join(root, "web"
 const out = join(root, "dist/gatebox");
 const result = spawnSync(
   process.execPath,
-  ["build", "--compile", "--minify", join(root, "src/cli/main.ts"), "--outfile", out],
+  // cpu-features is an optional native addon of ssh2 (through dockerode), loaded in a try/catch and
+  // never built here (install scripts are off): leave it out of the bundle.
+  ["build", "--compile", "--minify", "--external", "cpu-features", join(root, "src/cli/main.ts"), "--outfile", out],
   { stdio: "inherit", cwd: root },
 );
 if (result.status !== 0) process.exit(result.status ?? 1);

@@ -11,7 +11,9 @@ beforeAll(() => {
   binary = ensureBinary();
   dir = mkdtempSync(join(tmpdir(), "gatebox-bin-"));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 function gatebox(args: string[]) {
   return spawnSync(binary, args, { cwd: dir, encoding: "utf8", timeout: 20_000 });
