@@ -80,7 +80,7 @@ export async function startGate(config: GateboxConfig, store: OpenStore, log: (l
     votes: async (ev: { project: string; change: { number: number } }): Promise<Votes> => {
       const change = await client.change(ev.project, ev.change.number, ["CURRENT_REVISION", "DETAILED_LABELS"]);
       const votes: Votes = {};
-      for (const v of change.votes) (votes[v.label] ??= []).push(v.value);
+      for (const v of change.votes) votes[v.label] = [...(votes[v.label] ?? []), v.value];
       return votes;
     },
     log,

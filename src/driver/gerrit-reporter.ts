@@ -1,8 +1,7 @@
 import type { PipelineConfig, ReporterAction } from "../config/model.ts";
 import type { Change } from "../scheduler/types.ts";
 import { SubmitRefused } from "../sources/gerrit/errors.ts";
-import type { PipelineReporting, ReportTarget } from "../sources/gerrit/reporter.ts";
-import { GerritReporter } from "../sources/gerrit/reporter.ts";
+import type { GerritReporter, PipelineReporting, ReportTarget } from "../sources/gerrit/reporter.ts";
 import type { ResultReport } from "../sources/gerrit/report-format.ts";
 import type { GateReporter, ReportCommand, ReportedJob, SubmitAnswer } from "./reporter.ts";
 import type { ChangeMeta } from "./triggers.ts";
