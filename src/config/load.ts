@@ -12,6 +12,7 @@ import type {
   TriggerConfig,
 } from "./model.ts";
 import { configSchema, type RawConfig, type RawProjectPipeline } from "./schema.ts";
+import { windowParams } from "./window.ts";
 import { type PathKey, problemAt, type SourceDoc, loadYaml, zodProblems } from "./yaml-source.ts";
 
 export const DEFAULT_DATA_DIR = ".gatebox";
@@ -190,15 +191,7 @@ function normalize(file: string | null, raw: RawConfig): GateboxConfig {
     start: reporter(p.start),
     success: reporter(p.success),
     failure: reporter(p.failure),
-    window: {
-      initial: p.window,
-      floor: p["window-floor"],
-      ceiling: p["window-ceiling"],
-      increaseType: p["window-increase-type"],
-      increaseFactor: p["window-increase-factor"],
-      decreaseType: p["window-decrease-type"],
-      decreaseFactor: p["window-decrease-factor"],
-    },
+    window: windowParams(p),
   }));
   const jobs = new Map<string, JobConfig>(
     raw.jobs.map((j) => [

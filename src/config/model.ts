@@ -1,3 +1,5 @@
+import type { WindowParams } from "../scheduler/index.ts";
+
 /** The typed, normalized config that the rest of gatebox reads (units resolved, defaults applied). */
 export interface GateboxConfig {
   /** The file it came from, or null when gatebox runs on its defaults. */
@@ -71,15 +73,7 @@ export interface PipelineConfig {
   start: ReporterAction | null;
   success: ReporterAction | null;
   failure: ReporterAction | null;
-  window: {
-    initial: number;
-    floor: number;
-    ceiling: number | null;
-    increaseType: "linear" | "exponential";
-    increaseFactor: number;
-    decreaseType: "linear" | "exponential";
-    decreaseFactor: number;
-  };
+  window: WindowParams;
 }
 
 export interface JobConfig {

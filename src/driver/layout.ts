@@ -7,15 +7,7 @@ export function layoutFromConfig(config: GateboxConfig): Layout {
     pipelines: config.pipelines.map((p) => ({
       name: p.name,
       manager: p.manager,
-      window: {
-        window: p.window.initial,
-        floor: p.window.floor,
-        ceiling: p.window.ceiling,
-        increaseType: p.window.increaseType,
-        increaseFactor: p.window.increaseFactor,
-        decreaseType: p.window.decreaseType,
-        decreaseFactor: p.window.decreaseFactor,
-      },
+      window: p.window,
     })),
     projects: config.projects.map((project) => ({
       name: project.name,

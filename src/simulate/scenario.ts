@@ -1,3 +1,4 @@
+import { windowParams } from "../config/window.ts";
 import { InputError } from "../errors.ts";
 import { type PathKey, problemAt, type SourceDoc, loadYaml, zodProblems } from "../config/yaml-source.ts";
 import type { WindowParams } from "../scheduler/index.ts";
@@ -143,15 +144,7 @@ function normalize(file: string, raw: RawScenario): Scenario {
     file,
     name: raw.name,
     manager: p.manager,
-    window: {
-      window: p.window,
-      floor: p["window-floor"],
-      ceiling: p["window-ceiling"],
-      increaseType: p["window-increase-type"],
-      increaseFactor: p["window-increase-factor"],
-      decreaseType: p["window-decrease-type"],
-      decreaseFactor: p["window-decrease-factor"],
-    },
+    window: windowParams(p),
     mergeDuration: p["merge-duration"],
     projects,
     jobs,

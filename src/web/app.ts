@@ -6,7 +6,7 @@ import { ansiAsset } from "./ansi.ts";
 import { adminRoutes } from "./api/admin-routes.ts";
 import { consoleRoutes } from "./api/console-routes.ts";
 import { eventsRoute } from "./api/events-route.ts";
-import { buildId, oneOf, optionalInt, optionalString, RESULTS } from "./api/params.ts";
+import { buildId, historyFilter, oneOf, optionalInt, optionalString, RESULTS } from "./api/params.ts";
 import { readRoutes } from "./api/read-routes.ts";
 import { ASSETS } from "./assets.gen.ts";
 import type { WebContext } from "./context.ts";
@@ -71,14 +71,7 @@ export function createApp(ctx: WebContext): Hono {
   });
 
   app.get("/history", (c) => {
-    const q = c.req.query();
-    const f = {
-      project: optionalString(q["project"], "project"),
-      pipeline: optionalString(q["pipeline"], "pipeline"),
-      change: optionalInt(q["change"], "change", 1, Number.MAX_SAFE_INTEGER),
-      days: optionalInt(q["days"], "days", 1, 3650) ?? 30,
-      now: status.now(),
-    };
+    const f = historyFilter(c.req.query(), status.now());
     return c.html(
       layout(
         "History",

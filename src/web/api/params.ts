@@ -34,3 +34,14 @@ export function buildId(value: string): string {
 }
 
 export const RESULTS = ["SUCCESS", "FAILURE", "TIMED_OUT", "ABORTED", "RETRY_LIMIT", "SKIPPED", "ERROR"] as const;
+
+/** The history filters, shared by `/api/history` and the `/history` page. */
+export function historyFilter(q: Record<string, string>, now: number) {
+  return {
+    project: optionalString(q["project"], "project"),
+    pipeline: optionalString(q["pipeline"], "pipeline"),
+    change: optionalInt(q["change"], "change", 1, Number.MAX_SAFE_INTEGER),
+    days: optionalInt(q["days"], "days", 1, 3650) ?? 30,
+    now,
+  };
+}

@@ -4,7 +4,7 @@ import type { WebContext } from "../context.ts";
 import { jobHistory, listBuildsets, queueTimes } from "../history-queries.ts";
 import { getBuild, getChange, listBuilds } from "../queries.ts";
 import type { StatusSource } from "../status-source.ts";
-import { bad, buildId, oneOf, optionalInt, optionalString, RESULTS } from "./params.ts";
+import { bad, buildId, historyFilter, oneOf, optionalInt, optionalString, RESULTS } from "./params.ts";
 
 /** GET /api/status, /api/builds, /api/builds/:id, /api/changes/:number, /api/history. */
 export function readRoutes(ctx: WebContext, status: StatusSource): Hono {
@@ -42,14 +42,7 @@ export function readRoutes(ctx: WebContext, status: StatusSource): Hono {
   });
 
   api.get("/history", (c) => {
-    const q = c.req.query();
-    const f = {
-      project: optionalString(q["project"], "project"),
-      pipeline: optionalString(q["pipeline"], "pipeline"),
-      change: optionalInt(q["change"], "change", 1, Number.MAX_SAFE_INTEGER),
-      days: optionalInt(q["days"], "days", 1, 3650) ?? 30,
-      now: status.now(),
-    };
+    const f = historyFilter(c.req.query(), status.now());
     return c.json({
       jobs: jobHistory(ctx.db, f),
       queueTimes: queueTimes(ctx.db, { ...f, limit: 200 }),

@@ -1,0 +1,24 @@
+import type { WindowParams } from "../scheduler/index.ts";
+
+/** The kebab-case window keys shared by gatebox.yaml pipelines and simulate scenarios. */
+export interface RawWindow {
+  window: number;
+  "window-floor": number;
+  "window-ceiling": number | null;
+  "window-increase-type": "linear" | "exponential";
+  "window-increase-factor": number;
+  "window-decrease-type": "linear" | "exponential";
+  "window-decrease-factor": number;
+}
+
+export function windowParams(raw: RawWindow): WindowParams {
+  return {
+    window: raw.window,
+    floor: raw["window-floor"],
+    ceiling: raw["window-ceiling"],
+    increaseType: raw["window-increase-type"],
+    increaseFactor: raw["window-increase-factor"],
+    decreaseType: raw["window-decrease-type"],
+    decreaseFactor: raw["window-decrease-factor"],
+  };
+}
