@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseDependsOn } from "../../../src/merger/depends-on.ts";
+import { parseDependsOnFooters as parseDependsOn } from "../../../src/sources/depends-on.ts";
 import { MergeConflictError } from "../../../src/merger/errors.ts";
 import type { ChangeRef } from "../../../src/merger/types.ts";
 import type { GitMerger } from "../../../src/merger/git-merger.ts";

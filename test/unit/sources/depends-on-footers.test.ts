@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseDependsOn } from "../../../src/merger/depends-on.ts";
+import { parseDependsOnFooters as parseDependsOn } from "../../../src/sources/depends-on.ts";
 
 const ID = "I8473b95934b5732ac55d26311a706c9c2bde9940";
 
