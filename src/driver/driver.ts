@@ -148,6 +148,7 @@ export class Driver {
         if (input.mergeState && ev.type === "merge-done") this.records.mergeDone(ev.mergeId, input.mergeState);
         if (input.outcome && ev.type === "build-finished") this.records.buildFinished(ev.buildId, input.outcome);
         const seq = this.records.event(now, ev.type, ev);
+        if (ev.type === "enqueue") this.records.change(ev.change, now);
         const before = ev.type === "enqueue" && this.opts.core.isEnqueued(ev.pipeline, ev.change.id);
         commands = this.opts.core.handle(ev, now);
         if (ev.type === "enqueue" && !before && this.opts.core.isEnqueued(ev.pipeline, ev.change.id)) entered = ev;

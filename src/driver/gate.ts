@@ -120,6 +120,7 @@ export async function startGate(config: GateboxConfig, store: OpenStore, log: (l
       const meta: ChangeMeta = {
         number: c.number,
         patchset: c.patchset ?? 1,
+        changeId: c.changeId,
         revision: c.revision ?? "",
         ref: c.ref ?? "",
         url: `${gerrit.url}/c/${c.project}/+/${c.number}`,

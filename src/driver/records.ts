@@ -2,7 +2,8 @@ import { eq } from "drizzle-orm";
 import type { BuildOutcome } from "../executor/executor.ts";
 import type { Command } from "../scheduler/types.ts";
 import type { Db } from "../store/db.ts";
-import { builds, buildsets, events, queueItems } from "../store/schema.ts";
+import type { Change } from "../scheduler/types.ts";
+import { builds, buildsets, changes, events, patchsets, queueItems } from "../store/schema.ts";
 import type { ChangeMeta } from "./triggers.ts";
 
 /**
@@ -73,6 +74,32 @@ export class Records {
       case "reset":
         return;
     }
+  }
+
+  /** A change and its patchset as last seen by a trigger (for the change pages and history). */
+  change(change: Change, now: number): void {
+    const meta = change.meta as ChangeMeta | undefined;
+    if (!meta || typeof meta.number !== "number") return;
+    const row = {
+      number: meta.number,
+      project: change.project,
+      branch: change.branch,
+      changeId: meta.changeId ?? "",
+      subject: meta.subject ?? "",
+      owner: meta.owner ?? "",
+      url: meta.url ?? "",
+      updatedAt: now,
+    };
+    this.db
+      .insert(changes)
+      .values(row)
+      .onConflictDoUpdate({ target: [changes.connection, changes.number], set: { subject: row.subject, owner: row.owner, url: row.url, branch: row.branch, updatedAt: now } })
+      .run();
+    this.db
+      .insert(patchsets)
+      .values({ changeNumber: meta.number, patchset: meta.patchset, revision: meta.revision, ref: meta.ref, createdAt: now })
+      .onConflictDoNothing()
+      .run();
   }
 
   mergeDone(mergeId: number, commits: unknown): void {

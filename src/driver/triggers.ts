@@ -12,6 +12,8 @@ export interface ChangeMeta {
   [key: string]: string | number;
   number: number;
   patchset: number;
+  /** Gerrit's Change-Id (I + 40 hex): the change's identity across patchsets. */
+  changeId: string;
   revision: string;
   ref: string;
   url: string;
@@ -24,6 +26,7 @@ export function changeFromEvent(event: TriggerEvent): Change {
   const meta: ChangeMeta = {
     number: c.number,
     patchset: c.patchset,
+    changeId: c.changeId,
     revision: c.revision,
     ref: c.ref,
     url: c.url,

@@ -81,6 +81,10 @@ describe("the gate end to end (compiled binary, Gerrit simulator, Docker)", () =
     await approveInOrder(w, numbers, () => r);
     await expectFinalOutcome(w, numbers, r.output);
     console.log(`e2e: 5-change run took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    // The history knows the change, its patchset and its builds.
+    const c3 = await (await fetch(`http://127.0.0.1:${w.port}/api/changes/${numbers[2]}`)).json();
+    expect(JSON.stringify(c3)).toContain("Add feature 3");
+    expect(JSON.stringify(c3)).toContain("FAILURE");
     r.proc.kill("SIGTERM");
     expect(await r.exited).toBe(0);
   }, 300_000);
