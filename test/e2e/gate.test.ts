@@ -76,11 +76,27 @@ describe("the gate end to end (compiled binary, Gerrit simulator, Docker)", () =
     running.push(r);
     await until("gatebox listening", () => r.output().includes("listening on"), 20_000, r.output);
     const started = Date.now();
+    const lap = (() => {
+      let last = started;
+      return () => {
+        const now = Date.now();
+        const s = ((now - last) / 1000).toFixed(1);
+        last = now;
+        return s;
+      };
+    })();
     const numbers = await uploadFive(w);
+    const upload = lap();
     await until("check votes on all five", () => numbers.every((n) => reviewsOf(w, n).some((v) => v.labels.Verified !== undefined)), 90_000, r.output);
+    const check = lap();
     await approveInOrder(w, numbers, () => r);
+    const approve = lap();
     await expectFinalOutcome(w, numbers, r.output);
-    console.log(`e2e: 5-change run took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const gate = lap();
+    console.log(
+      `e2e: 5-change run took ${((Date.now() - started) / 1000).toFixed(1)} s: upload ${upload} s, check votes ${check} s, ` +
+        `approvals entering the gate one by one ${approve} s, gate to the last merge ${gate} s`,
+    );
     // The history knows the change, its patchset and its builds.
     const c3 = await (await fetch(`http://127.0.0.1:${w.port}/api/changes/${numbers[2]}`)).json();
     expect(JSON.stringify(c3)).toContain("Add feature 3");
