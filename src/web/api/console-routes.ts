@@ -52,11 +52,14 @@ export function consoleRoutes(ctx: WebContext): Hono {
     return streamSSE(c, async (stream) => {
       const ac = new AbortController();
       stream.onAbort(() => ac.abort());
+      // A write to a client that went away may never settle: give up on it when the stream aborts,
+      // so the loop below ends and the console watch closes its file (not the garbage collector).
+      const aborted = new Promise<void>((resolve) => ac.signal.addEventListener("abort", () => resolve(), { once: true }));
       let result = "";
       if (!nothing) {
         for await (const ev of ctx.consoles.watch(id, ac.signal)) {
           if (ev.kind === "x") result = ev.data;
-          else await stream.writeSSE({ event: "console", data: JSON.stringify([ev.t, ev.kind, ev.data]) });
+          else await Promise.race([stream.writeSSE({ event: "console", data: JSON.stringify([ev.t, ev.kind, ev.data]) }), aborted]);
           if (ac.signal.aborted) return;
         }
       }
