@@ -115,7 +115,7 @@ export async function startGate(config: GateboxConfig, store: OpenStore, log: (l
     subscribe: (fn) => driver.subscribe(fn),
     isEnqueued: (pipeline, changeId) => core.isEnqueued(pipeline, changeId),
     async enqueue(pipeline, project, number) {
-      const c = await client.change(project, number, ["CURRENT_REVISION", "CURRENT_COMMIT"]);
+      const c = await client.change(project, number, ["CURRENT_REVISION", "CURRENT_COMMIT", "DETAILED_ACCOUNTS"]);
       if (c.status !== "NEW" && pipeline !== "post") throw new InputError(`change: ${number} is ${c.status.toLowerCase()}`);
       const meta: ChangeMeta = {
         number: c.number,

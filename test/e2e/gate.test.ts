@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { gateItems, PROJECT, type Running, setUp, startGatebox, testedTree, until, type Workspace } from "./harness.ts";
+import { approveInOrder, gateItems, PROJECT, type Running, reviewsOf, setUp, startGatebox, testedTree, until, uploadFive, type Workspace } from "./harness.ts";
 
 let ws: Workspace | null = null;
 let running: Running[] = [];
@@ -11,32 +11,6 @@ afterEach(async () => {
   await ws?.cleanup();
   ws = null;
 });
-
-async function uploadFive(w: Workspace): Promise<number[]> {
-  const numbers: number[] = [];
-  for (let i = 1; i <= 5; i++) {
-    const files: Record<string, string> = { [`feature-${i}.txt`]: `feature ${i}\n` };
-    if (i === 3) files.BROKEN = "this change breaks the tests\n";
-    numbers.push(await w.sim.uploadChange(PROJECT, { files, message: `Add feature ${i}\n` }));
-  }
-  return numbers;
-}
-
-/** Approve in order, each once gatebox has taken the previous one into the gate. */
-async function approveInOrder(w: Workspace, numbers: number[], r: () => Running): Promise<void> {
-  for (const n of numbers) {
-    await w.sim.approve(n, "Code-Review", 2, "bob");
-    await w.sim.approve(n, "Workflow", 1, "bob");
-    await until(`change ${n} in the gate`, async () => {
-      const items = await gateItems(w.port);
-      return items.includes(String(n)) || w.sim.change(n).status === "MERGED" || reviewsOf(w, n).some((v) => v.labels.Verified === -2);
-    }, 60_000, () => r().output());
-  }
-}
-
-function reviewsOf(w: Workspace, n: number) {
-  return w.sim.reviews.filter((v) => v.change === n && v.account === w.sim.ci.username);
-}
 
 async function expectFinalOutcome(w: Workspace, numbers: number[], gateboxOut: () => string): Promise<void> {
   const [c1, c2, c3, c4, c5] = numbers as [number, number, number, number, number];

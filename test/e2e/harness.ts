@@ -13,7 +13,18 @@ import { ensureBinary } from "../support/binary.ts";
 
 export const PROJECT = "org/project";
 
-export function gateConfig(sim: GerritSimulator, dataDir: string, port: number, jobSeconds: number): string {
+/** The job every change runs: fails when BROKEN is in the tested tree, else sleeps and passes. */
+export function defaultJob(jobSeconds: number): string {
+  return [
+    `cd /work/${PROJECT}`,
+    "ls",
+    'if [ -f BROKEN ]; then echo "tests fail: BROKEN is present"; exit 1; fi',
+    `sleep ${jobSeconds}`,
+    'echo "all tests passed"',
+  ].join("\n");
+}
+
+export function gateConfig(sim: GerritSimulator, dataDir: string, port: number, job: string): string {
   return `
 data-dir: ${dataDir}
 connections:
@@ -53,11 +64,7 @@ jobs:
     image: gatebox-test/busybox:latest
     timeout: 2m
     run: |
-      cd /work/${PROJECT}
-      ls
-      if [ -f BROKEN ]; then echo "tests fail: BROKEN is present"; exit 1; fi
-      sleep ${jobSeconds}
-      echo "all tests passed"
+${job.split("\n").map((l) => `      ${l}`).join("\n")}
 projects:
   - name: ${PROJECT}
     check: {jobs: [unit]}
@@ -114,15 +121,15 @@ export interface Workspace {
   cleanup(): Promise<void>;
 }
 
-/** `jobSeconds`: how long each build sleeps (longer when a test must catch the gate mid-run). */
-export async function setUp(jobSeconds = 1): Promise<Workspace> {
+/** `job`: the job's script (by default one that sleeps `jobSeconds`; longer to catch the gate mid-run). */
+export async function setUp(jobSeconds = 1, job = defaultJob(jobSeconds)): Promise<Workspace> {
   const dir = mkdtempSync(join(tmpdir(), "gatebox-e2e-"));
   const sim = await GerritSimulator.start();
   await sim.createProject(PROJECT, { files: { "README.md": "# project\n" } });
   const port = await freePort();
   const dataDir = join(dir, "data");
   const configPath = join(dir, "gatebox.yaml");
-  writeFileSync(configPath, gateConfig(sim, dataDir, port, jobSeconds));
+  writeFileSync(configPath, gateConfig(sim, dataDir, port, job));
   return {
     dir,
     dataDir,
@@ -159,3 +166,30 @@ export function testedTree(dataDir: string, change: number): string | undefined 
     db.close();
   }
 }
+
+export async function uploadFive(w: Workspace): Promise<number[]> {
+  const numbers: number[] = [];
+  for (let i = 1; i <= 5; i++) {
+    const files: Record<string, string> = { [`feature-${i}.txt`]: `feature ${i}\n` };
+    if (i === 3) files.BROKEN = "this change breaks the tests\n";
+    numbers.push(await w.sim.uploadChange(PROJECT, { files, message: `Add feature ${i}\n` }));
+  }
+  return numbers;
+}
+
+/** Approve in order, each once gatebox has taken the previous one into the gate. */
+export async function approveInOrder(w: Workspace, numbers: number[], r: () => Running): Promise<void> {
+  for (const n of numbers) {
+    await w.sim.approve(n, "Code-Review", 2, "bob");
+    await w.sim.approve(n, "Workflow", 1, "bob");
+    await until(`change ${n} in the gate`, async () => {
+      const items = await gateItems(w.port);
+      return items.includes(String(n)) || w.sim.change(n).status === "MERGED" || reviewsOf(w, n).some((v) => v.labels.Verified === -2);
+    }, 60_000, () => r().output());
+  }
+}
+
+export function reviewsOf(w: Workspace, n: number) {
+  return w.sim.reviews.filter((v) => v.change === n && v.account === w.sim.ci.username);
+}
+

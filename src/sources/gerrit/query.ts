@@ -9,6 +9,8 @@ export const POLL_OPTIONS = [
   "MESSAGES",
   "SUBMITTABLE",
   "SUBMIT_REQUIREMENTS",
+  // Owner names and usernames, for reports and the status page (not only account ids).
+  "DETAILED_ACCOUNTS",
 ] as const;
 
 /** Quotes an operator value when Gerrit's parser would otherwise split it. */
