@@ -20,7 +20,11 @@ import { layoutFromConfig } from "./layout.ts";
 import { CorePort } from "./scheduler-port.ts";
 import type { ChangeMeta, Votes } from "./triggers.ts";
 import { InputError } from "../errors.ts";
+import type { Change } from "../scheduler/types.ts";
 import { parseDependsOn } from "../sources/depends-on.ts";
+import type { GerritChange } from "../sources/gerrit/translate.ts";
+import type { Dependency } from "../sources/source.ts";
+import { type DependencyLookup, resolveDependencies } from "./dependencies.ts";
 
 /** The running gate: Gerrit source → scheduler → merger/executor/reporter, recovered from the store. */
 export interface Gate {
@@ -73,7 +77,18 @@ export async function startGate(config: GateboxConfig, store: OpenStore, log: (l
   });
   await driver.resume();
 
+  const lookup: DependencyLookup = {
+    async change(number) {
+      const c = await client.change("", number, CHANGE_OPTIONS);
+      return { status: c.status, record: changeRecord(c, gerrit.url), dependsOn: parseDependsOn(c.commitMessage ?? "") };
+    },
+    async openByChangeId(changeId) {
+      const found = await client.query(`change:${changeId} status:open`, []);
+      return found.filter((c) => config.projects.some((p) => p.name === c.project)).map((c) => c.number);
+    },
+  };
   const intakeOptions = {
+    dependencies: (change: Change, footers: readonly Dependency[]) => resolveDependencies(change, footers, lookup),
     config,
     submit: (ev: SchedulerEvent) => driver.submit(ev),
     isEnqueued: (pipeline: string, changeId: string) => core.isEnqueued(pipeline, changeId),
@@ -115,20 +130,11 @@ export async function startGate(config: GateboxConfig, store: OpenStore, log: (l
     subscribe: (fn) => driver.subscribe(fn),
     isEnqueued: (pipeline, changeId) => core.isEnqueued(pipeline, changeId),
     async enqueue(pipeline, project, number) {
-      const c = await client.change(project, number, ["CURRENT_REVISION", "CURRENT_COMMIT", "DETAILED_ACCOUNTS"]);
+      const c = await client.change(project, number, CHANGE_OPTIONS);
       if (c.status !== "NEW" && pipeline !== "post") throw new InputError(`change: ${number} is ${c.status.toLowerCase()}`);
-      const meta: ChangeMeta = {
-        number: c.number,
-        patchset: c.patchset ?? 1,
-        changeId: c.changeId,
-        revision: c.revision ?? "",
-        ref: c.ref ?? "",
-        url: `${gerrit.url}/c/${c.project}/+/${c.number}`,
-        subject: c.subject,
-        owner: c.owner.name ?? c.owner.username ?? String(c.owner.accountId),
-      };
-      const dependsOn = parseDependsOn(c.commitMessage ?? "").flatMap((d) => (d.kind === "url" ? [String(d.number)] : []));
-      driver.submit({ type: "enqueue", pipeline, change: { id: String(c.number), project: c.project, branch: c.branch, dependsOn, meta } });
+      const change = changeRecord(c, gerrit.url);
+      const { dependsOn, needs } = await resolveDependencies(change, parseDependsOn(c.commitMessage ?? ""), lookup);
+      driver.submit({ type: "enqueue", pipeline, change: { ...change, dependsOn }, needs });
       await driver.settled();
     },
     settled: () => driver.settled(),
@@ -138,4 +144,21 @@ export async function startGate(config: GateboxConfig, store: OpenStore, log: (l
       await merger.close();
     },
   };
+}
+
+const CHANGE_OPTIONS = ["CURRENT_REVISION", "CURRENT_COMMIT", "DETAILED_ACCOUNTS"];
+
+/** A Gerrit change's current patchset as the scheduler's change record. */
+function changeRecord(c: GerritChange, gerritUrl: string): Change {
+  const meta: ChangeMeta = {
+    number: c.number,
+    patchset: c.patchset ?? 1,
+    changeId: c.changeId,
+    revision: c.revision ?? "",
+    ref: c.ref ?? "",
+    url: `${gerritUrl}/c/${c.project}/+/${c.number}`,
+    subject: c.subject,
+    owner: c.owner.name ?? c.owner.username ?? String(c.owner.accountId),
+  };
+  return { id: String(c.number), project: c.project, branch: c.branch, dependsOn: [], meta };
 }

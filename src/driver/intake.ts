@@ -1,6 +1,6 @@
 import type { GateboxConfig } from "../config/model.ts";
-import type { SchedulerEvent } from "../scheduler/types.ts";
-import type { TriggerEvent } from "../sources/source.ts";
+import type { Change, SchedulerEvent } from "../scheduler/types.ts";
+import type { Dependency, TriggerEvent } from "../sources/source.ts";
 import { changeFromEvent, meetsRequirements, pipelinesTriggered, type Votes } from "./triggers.ts";
 
 export interface IntakeOptions {
@@ -9,6 +9,12 @@ export interface IntakeOptions {
   isEnqueued(pipeline: string, changeId: string): boolean;
   /** The change's current votes (re-read from the source), for pipelines with requirements. */
   votes(event: TriggerEvent): Promise<Votes>;
+  /**
+   * The change's open dependencies (Depends-On, resolved at the source; merged ones left out):
+   * their ids, and their change records with their own dependencies, transitively (what an
+   * independent pipeline merges into the item's state).
+   */
+  dependencies(change: Change, footers: readonly Dependency[]): Promise<{ dependsOn: string[]; needs: Change[] }>;
   log(line: string): void;
 }
 
@@ -42,6 +48,7 @@ export async function intake(opts: IntakeOptions, event: TriggerEvent): Promise<
       return;
     }
   }
+  let resolved: { dependsOn: string[]; needs: Change[] } | null = null;
   for (const pipeline of triggered) {
     if (votes && mustCheck.includes(pipeline)) {
       const { ok, missing } = meetsRequirements(pipeline, votes);
@@ -50,7 +57,15 @@ export async function intake(opts: IntakeOptions, event: TriggerEvent): Promise<
         continue;
       }
     }
-    opts.submit({ type: "enqueue", pipeline: pipeline.name, change });
+    if (resolved === null) {
+      try {
+        resolved = await opts.dependencies(change, event.change.dependsOn);
+      } catch (err) {
+        opts.log(`gatebox: cannot resolve the dependencies of change ${change.id}: ${(err as Error).message}; the event is skipped`);
+        return;
+      }
+    }
+    opts.submit({ type: "enqueue", pipeline: pipeline.name, change: { ...change, dependsOn: resolved.dependsOn }, needs: resolved.needs });
   }
   // A withdrawn approval takes the change out of the pipelines that require it.
   if (votes) {

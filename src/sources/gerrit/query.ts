@@ -37,6 +37,8 @@ export function sweepQuery(projects: readonly string[]): string {
 
 /** `{project}~{number}` with the project URL-encoded (`/` as `%2F`). */
 export function changeId(project: string, number: number): string {
+  // The bare number also works when it is unique on the server (a Depends-On URL names no project).
+  if (project === "") return String(number);
   return `${encodeURIComponent(project)}~${number}`;
 }
 

@@ -1,0 +1,35 @@
+import { afterEach, expect, it } from "vitest";
+import { approveInOrder, PROJECT, type Running, reviewsOf, setUp, startGatebox, until, type Workspace } from "./harness.ts";
+
+// B carries `Depends-On: <A's URL>` and its tests need A's file. Check must test B with A merged
+// into its state (as Zuul's independent pipeline does); the gate must merge A, then B.
+const JOB = [
+  `cd /work/${PROJECT}`,
+  'if [ -f b.txt ] && [ ! -f a.txt ]; then echo "b.txt needs a.txt: the dependency is missing"; exit 1; fi',
+  'echo "dependencies present"',
+].join("\n");
+
+let ws: Workspace | null = null;
+let running: Running | null = null;
+
+afterEach(async () => {
+  running?.proc.kill("SIGKILL");
+  running = null;
+  await ws?.cleanup();
+  ws = null;
+});
+
+it("tests a change with its Depends-On in check, and gates the two in order", async () => {
+  ws = await setUp(1, JOB);
+  const w = ws;
+  const r = startGatebox(w.configPath, w.sim.ci.password, w.dir);
+  running = r;
+  await until("gatebox listening", () => r.output().includes("listening on"), 20_000, r.output);
+  const a = await w.sim.uploadChange(PROJECT, { files: { "a.txt": "a\n" }, message: "Add a\n" });
+  const b = await w.sim.uploadChange(PROJECT, { files: { "b.txt": "b\n" }, message: `Add b\n\nDepends-On: ${w.sim.url}/c/${PROJECT}/+/${a}\n` });
+  await until("check votes on both", () => [a, b].every((n) => reviewsOf(w, n).some((v) => v.labels.Verified !== undefined)), 90_000, r.output);
+  expect(reviewsOf(w, b).find((v) => v.labels.Verified !== undefined)?.labels.Verified).toBe(1);
+  await approveInOrder(w, [a, b], () => r);
+  await until("both merged", () => [a, b].every((n) => w.sim.change(n).status === "MERGED"), 90_000, r.output);
+  expect(w.sim.merges.map((m) => m.change)).toEqual([a, b]);
+}, 240_000);
