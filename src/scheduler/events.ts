@@ -69,8 +69,10 @@ export function applyEvent(core: Core, ev: SchedulerEvent): void {
 function enqueue(core: Core, pipeline: string, change: Change, needs: Change[]): void {
   const p = core.pipelines.get(pipeline);
   const pp = p?.projects.get(change.project);
-  // A merged change is closed: there is nothing left to test or merge.
-  if (!p || !pp || core.itemOf(pipeline, change.id) || core.merged.has(change.id)) return;
+  // A merged change has nothing left to gate; an independent pipeline may still run on it (a
+  // post pipeline triggered by change-merged tests the branch as merged).
+  if (!p || !pp || core.itemOf(pipeline, change.id)) return;
+  if (core.merged.has(change.id) && p.manager !== "independent") return;
   const q = core.queues.get(pp.queueKey);
   if (!q) return;
   if (p.manager === "independent") {

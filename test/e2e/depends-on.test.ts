@@ -32,4 +32,14 @@ it("tests a change with its Depends-On in check, and gates the two in order", as
   await approveInOrder(w, [a, b], () => r);
   await until("both merged", () => [a, b].every((n) => w.sim.change(n).status === "MERGED"), 90_000, r.output);
   expect(w.sim.merges.map((m) => m.change)).toEqual([a, b]);
+  // The silent post pipeline runs once per merged change, on the branch as merged.
+  const base = `http://127.0.0.1:${w.port}`;
+  let postDebug = "";
+  const post = await until("post builds for both", async () => {
+    const res = (await (await fetch(`${base}/api/builds?pipeline=post`)).json()) as { builds: { changeNumber: number | null; result: string | null }[] };
+    const done = res.builds.filter((x) => x.result === "SUCCESS");
+    postDebug = JSON.stringify(res).slice(0, 3000);
+    return done.length >= 2 ? done : null;
+  }, 30_000, () => `${r.output()}\n${postDebug}`);
+  expect(post.map((x) => x.changeNumber).sort()).toEqual([a, b].sort());
 }, 240_000);

@@ -59,16 +59,28 @@ pipelines:
     start: {gerrit: {labels: {Verified: 0}}}
     success: {gerrit: {labels: {Verified: 2}, submit: true}}
     failure: {gerrit: {labels: {Verified: -2}}}
+  - name: post
+    manager: independent
+    trigger:
+      gerrit:
+        - event: change-merged
 jobs:
   - name: unit
     image: gatebox-test/busybox:latest
     timeout: 2m
     run: |
 ${job.split("\n").map((l) => `      ${l}`).join("\n")}
+  - name: publish
+    image: gatebox-test/busybox:latest
+    timeout: 1m
+    run: |
+      cd /work/${PROJECT}
+      echo "publishing $(ls | tr '\\n' ' ')"
 projects:
   - name: ${PROJECT}
     check: {jobs: [unit]}
     gate: {jobs: [unit]}
+    post: {jobs: [publish]}
 `;
 }
 

@@ -224,3 +224,21 @@ describe("core contract", () => {
     expect(() => Scheduler.fromJSON(gate(["x"]), { version: 2 })).toThrow(/version-1/);
   });
 });
+
+describe("merged changes", () => {
+  it("an independent (post) pipeline still runs on a merged change; the gate does not take it", () => {
+    const layout: Layout = {
+      pipelines: [
+        { name: "gate", manager: "dependent" },
+        { name: "post", manager: "independent" },
+      ],
+      projects: [{ name: "p", pipelines: { gate: { jobs: ["t"] }, post: { jobs: ["publish"] } } }],
+      jobs: [{ name: "t" }, { name: "publish" }],
+    };
+    const s = new Scheduler(layout);
+    s.handle({ type: "change-merged", changeId: "A" }, 0);
+    expect(of(s.handle({ type: "enqueue", pipeline: "gate", change: change("A") }, 1), "merge")).toEqual([]);
+    const post = of(s.handle({ type: "enqueue", pipeline: "post", change: change("A") }, 2), "merge");
+    expect(post.map((m) => [m.pipeline, m.changes.map((c) => c.id)])).toEqual([["post", ["A"]]]);
+  });
+});
