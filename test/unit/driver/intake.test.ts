@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../../src/config/load.ts";
+import { intake } from "../../../src/driver/intake.ts";
+import type { Votes } from "../../../src/driver/triggers.ts";
+import type { SchedulerEvent } from "../../../src/scheduler/types.ts";
+import type { TriggerEvent } from "../../../src/sources/source.ts";
+
+const config = parseConfig(
+  "t.yaml",
+  `
+connections: {gerrit: {url: "http://127.0.0.1:1", user: ci, password: {env: X}}}
+pipelines:
+  - name: check
+    manager: independent
+    trigger: {gerrit: [{event: patchset-created}]}
+  - name: gate
+    manager: dependent
+    trigger: {gerrit: [{event: comment-added, approval: {Workflow: 1}}]}
+    require: {gerrit: {approvals: {Code-Review: 2, Workflow: 1}}}
+  - name: post
+    manager: independent
+    trigger: {gerrit: [{event: change-merged}]}
+jobs: [{name: unit, image: b, run: x}]
+projects:
+  - {name: org/a, check: {jobs: [unit]}, gate: {jobs: [unit]}, post: {jobs: [unit]}}
+`,
+);
+
+function event(type: TriggerEvent["type"], extra: Partial<TriggerEvent> = {}): TriggerEvent {
+  return {
+    type,
+    project: "org/a",
+    branch: "main",
+    updated: "2026-11-24 13:00:00.000000000",
+    change: {
+      number: 5,
+      patchset: 2,
+      revision: "c".repeat(40),
+      changeId: `I${"d".repeat(40)}`,
+      subject: "S",
+      owner: { accountId: 1, name: "Ann" },
+      url: "u",
+      ref: "refs/changes/05/5/2",
+      dependsOn: [],
+    },
+    ...extra,
+  };
+}
+
+async function run(ev: TriggerEvent, votes: Votes, enqueued: string[] = []) {
+  const out: SchedulerEvent[] = [];
+  await intake(
+    {
+      config,
+      submit: (e) => out.push(e),
+      isEnqueued: (pipeline) => enqueued.includes(pipeline),
+      votes: async () => votes,
+      dependencies: async () => ({ dependsOn: ["4"], needs: [] }),
+      log: () => {},
+    },
+    ev,
+  );
+  return out.map((e) => `${e.type}${"pipeline" in e ? `:${e.pipeline}` : ""}`);
+}
+
+describe("intake", () => {
+  it("a new patchset dequeues the old one everywhere, then enters check", async () => {
+    expect(await run(event("patchset-created"), {})).toEqual(["new-patchset", "enqueue:check"]);
+  });
+
+  it("Workflow +1 with Code-Review +2 enters the gate; without the +2 it does not", async () => {
+    const wf = event("comment-added", { approvals: [{ label: "Workflow", value: 1, previous: 0 }] });
+    expect(await run(wf, { "Code-Review": [2], Workflow: [1] })).toEqual(["enqueue:gate"]);
+    expect(await run(wf, { "Code-Review": [1], Workflow: [1] })).toEqual([]);
+  });
+
+  it("a withdrawn approval takes the change out of the gate", async () => {
+    const withdrawn = event("comment-added", { approvals: [{ label: "Code-Review", value: -1, previous: 2 }] });
+    expect(await run(withdrawn, { "Code-Review": [-1], Workflow: [1] }, ["gate"])).toEqual(["dequeue:gate"]);
+    // Still approved: it stays.
+    const other = event("comment-added", { approvals: [{ label: "Code-Review", value: 1, previous: 0 }] });
+    expect(await run(other, { "Code-Review": [2, 1], Workflow: [1] }, ["gate"])).toEqual([]);
+  });
+
+  it("abandoned leaves every pipeline; merged satisfies dependencies and enters post", async () => {
+    expect(await run(event("change-abandoned"), {})).toEqual(["abandon"]);
+    expect(await run(event("change-merged"), {})).toEqual(["change-merged", "enqueue:post"]);
+  });
+
+  it("the enqueued change carries its resolved dependencies", async () => {
+    const out: SchedulerEvent[] = [];
+    await intake(
+      { config, submit: (e) => out.push(e), isEnqueued: () => false, votes: async () => ({}), dependencies: async () => ({ dependsOn: ["4"], needs: [] }), log: () => {} },
+      event("patchset-created"),
+    );
+    const enq = out.find((e) => e.type === "enqueue");
+    expect(enq?.type === "enqueue" && enq.change.dependsOn).toEqual(["4"]);
+  });
+});
