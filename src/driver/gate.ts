@@ -92,6 +92,7 @@ export async function startGate(config: GateboxConfig, store: OpenStore, log: (l
     config,
     submit: (ev: SchedulerEvent) => driver.submit(ev),
     isEnqueued: (pipeline: string, changeId: string) => core.isEnqueued(pipeline, changeId),
+    enqueuedPatchsets: (changeId: string) => core.enqueuedPatchsets(changeId),
     votes: async (ev: { project: string; change: { number: number } }): Promise<Votes> => {
       const change = await client.change(ev.project, ev.change.number, ["CURRENT_REVISION", "DETAILED_LABELS"]);
       const votes: Votes = {};

@@ -7,6 +7,8 @@ export interface IntakeOptions {
   config: GateboxConfig;
   submit(event: SchedulerEvent): void;
   isEnqueued(pipeline: string, changeId: string): boolean;
+  /** The patchsets of this change now in any queue (to tell a new patchset from a repeated event). */
+  enqueuedPatchsets(changeId: string): number[];
   /** The change's current votes (re-read from the source), for pipelines with requirements. */
   votes(event: TriggerEvent): Promise<Votes>;
   /**
@@ -27,7 +29,11 @@ export interface IntakeOptions {
  */
 export async function intake(opts: IntakeOptions, event: TriggerEvent): Promise<void> {
   const change = changeFromEvent(event);
-  if (event.type === "patchset-created") opts.submit({ type: "new-patchset", changeId: change.id });
+  // The source delivers at least once: a repeated event for the patchset already enqueued must not
+  // knock it out of the gate.
+  if (event.type === "patchset-created" && opts.enqueuedPatchsets(change.id).some((ps) => ps !== event.change.patchset)) {
+    opts.submit({ type: "new-patchset", changeId: change.id });
+  }
   if (event.type === "change-abandoned") {
     opts.submit({ type: "abandon", changeId: change.id });
     return;

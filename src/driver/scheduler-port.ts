@@ -32,6 +32,19 @@ export class CorePort implements SchedulerPort {
     return undefined;
   }
 
+  enqueuedPatchsets(changeId: string): number[] {
+    const out: number[] = [];
+    for (const p of this.view().pipelines) {
+      for (const q of p.queues) {
+        for (const i of q.items) {
+          const ps = (i.change.meta as { patchset?: unknown } | undefined)?.patchset;
+          if (i.change.id === changeId && typeof ps === "number") out.push(ps);
+        }
+      }
+    }
+    return out;
+  }
+
   isEnqueued(pipeline: string, changeId: string): boolean {
     const p = this.view().pipelines.find((x) => x.name === pipeline);
     return p?.queues.some((q) => q.items.some((i) => i.change.id === changeId)) ?? false;

@@ -47,13 +47,14 @@ function event(type: TriggerEvent["type"], extra: Partial<TriggerEvent> = {}): T
   };
 }
 
-async function run(ev: TriggerEvent, votes: Votes, enqueued: string[] = []) {
+async function run(ev: TriggerEvent, votes: Votes, enqueued: string[] = [], patchsets: number[] = [1]) {
   const out: SchedulerEvent[] = [];
   await intake(
     {
       config,
       submit: (e) => out.push(e),
       isEnqueued: (pipeline) => enqueued.includes(pipeline),
+      enqueuedPatchsets: () => patchsets,
       votes: async () => votes,
       dependencies: async () => ({ dependsOn: ["4"], needs: [] }),
       log: () => {},
@@ -66,6 +67,8 @@ async function run(ev: TriggerEvent, votes: Votes, enqueued: string[] = []) {
 describe("intake", () => {
   it("a new patchset dequeues the old one everywhere, then enters check", async () => {
     expect(await run(event("patchset-created"), {})).toEqual(["new-patchset", "enqueue:check"]);
+    // A repeated event for the patchset already enqueued (at-least-once delivery) dequeues nothing.
+    expect(await run(event("patchset-created"), {}, ["gate"], [2])).toEqual(["enqueue:check"]);
   });
 
   it("Workflow +1 with Code-Review +2 enters the gate; without the +2 it does not", async () => {
@@ -90,7 +93,7 @@ describe("intake", () => {
   it("the enqueued change carries its resolved dependencies", async () => {
     const out: SchedulerEvent[] = [];
     await intake(
-      { config, submit: (e) => out.push(e), isEnqueued: () => false, votes: async () => ({}), dependencies: async () => ({ dependsOn: ["4"], needs: [] }), log: () => {} },
+      { config, submit: (e) => out.push(e), isEnqueued: () => false, enqueuedPatchsets: () => [], votes: async () => ({}), dependencies: async () => ({ dependsOn: ["4"], needs: [] }), log: () => {} },
       event("patchset-created"),
     );
     const enq = out.find((e) => e.type === "enqueue");
