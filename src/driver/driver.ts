@@ -1,13 +1,14 @@
 import { eq } from "drizzle-orm";
 import type { GateboxConfig, PipelineConfig } from "../config/model.ts";
 import { InfraError } from "../errors.ts";
-import type { BuildHandle, BuildOutcome, Executor } from "../executor/executor.ts";
+import type { BuildHandle, BuildOutcome } from "../executor/executor.ts";
 import type { Merger } from "../merger/merger.ts";
 import { MergeConflictError } from "../merger/errors.ts";
 import type { ChangeRef, RepoState, SubmitType } from "../merger/types.ts";
 import type { BuildResult, Change, Command, SchedulerEvent } from "../scheduler/types.ts";
 import type { OpenStore } from "../store/db.ts";
 import { schedulerState } from "../store/schema.ts";
+import type { BuildRunner } from "./executor-pool.ts";
 import { jobSpec } from "./jobs.ts";
 import { Records } from "./records.ts";
 import type { GateReporter, ReportCommand, ReportedJob } from "./reporter.ts";
@@ -37,7 +38,7 @@ export interface DriverOptions {
   core: SchedulerPort;
   snapshot?: DriverSnapshot;
   merger: Merger;
-  executor: Executor;
+  executor: BuildRunner;
   reporter: GateReporter;
   store: OpenStore;
   log: (line: string) => void;
@@ -301,13 +302,16 @@ export class Driver {
       return;
     }
     try {
-      const handle = this.opts.executor.startBuild({
-        buildId: id,
-        itemId: String(cmd.itemId),
-        job: jobSpec(job),
-        workspace: () => this.opts.merger.workspaceTar(workspace),
-        priority: cmd.itemId,
-      });
+      const handle = this.opts.executor.startBuild(
+        {
+          buildId: id,
+          itemId: String(cmd.itemId),
+          job: jobSpec(job),
+          workspace: () => this.opts.merger.workspaceTar(workspace),
+          priority: cmd.itemId,
+        },
+        job.executor,
+      );
       this.handles.set(cmd.buildId, handle);
       finished(await handle.outcome);
     } finally {

@@ -16,6 +16,7 @@ import { schedulerState } from "../store/schema.ts";
 import { Driver, type DriverSnapshot } from "./driver.ts";
 import { GerritGateReporter } from "./gerrit-reporter.ts";
 import { intake } from "./intake.ts";
+import { ExecutorPool } from "./executor-pool.ts";
 import { layoutFromConfig } from "./layout.ts";
 import { CorePort } from "./scheduler-port.ts";
 import type { ChangeMeta, Votes } from "./triggers.ts";
@@ -51,26 +52,29 @@ export async function startGate(config: GateboxConfig, store: OpenStore, log: (l
     remoteUrl: (project) => `${gerrit.gitUrl}/a/${project}`,
     credentials: () => ({ username: gerrit.user, password: password.reveal() }),
   });
-  const executorConfig = config.executors[0];
-  if (!executorConfig) throw new Error("no executor configured");
   const instance = `gatebox-${Bun.hash(config.dataDir).toString(16).slice(0, 8)}`;
-  const runner = await findRunner(
-    { kind: executorConfig.type, ...(executorConfig.endpoint ? { endpoint: executorConfig.endpoint } : {}), baseDir: join(config.dataDir, "local-builds") },
-    instance,
-    `executors[${executorConfig.name}]`,
-  );
   const consoles = new ConsoleHub(join(config.dataDir, "logs"));
-  const executor = new Executor({ runner, consoles, capacity: executorConfig.capacity });
+  const executors = new Map<string, { executor: Executor; capacity: number }>();
+  for (const e of config.executors) {
+    const runner = await findRunner(
+      { kind: e.type, ...(e.endpoint ? { endpoint: e.endpoint } : {}), baseDir: join(config.dataDir, "local-builds", e.name) },
+      instance,
+      `executors[${e.name}]`,
+    );
+    executors.set(e.name, { executor: new Executor({ runner, consoles, capacity: e.capacity }), capacity: e.capacity });
+  }
+  const pool = new ExecutorPool(executors);
+  const capacity = config.executors.reduce((sum, e) => sum + e.capacity, 0);
 
   const saved = store.db.select().from(schedulerState).where(eq(schedulerState.id, 1)).get();
   const snapshot = saved ? (JSON.parse(saved.snapshot) as DriverSnapshot) : undefined;
-  const core = CorePort.create(layoutFromConfig(config), { capacity: executorConfig.capacity }, snapshot?.core);
+  const core = CorePort.create(layoutFromConfig(config), { capacity }, snapshot?.core);
   const driver = new Driver({
     config,
     core,
     ...(snapshot ? { snapshot } : {}),
     merger,
-    executor,
+    executor: pool,
     reporter: new GerritGateReporter(new GerritReporter(client), config.web.url),
     store,
     log,
