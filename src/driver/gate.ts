@@ -120,13 +120,27 @@ export async function startGate(config: GateboxConfig, store: OpenStore, log: (l
       await driver.settled();
     },
   });
-  if (config.projects.length === 0) {
-    log("gatebox: no projects are configured; nothing to poll");
-  } else {
-    await source.start();
-    source.run();
-  }
-  log(`gatebox: polling ${gerrit.url} every ${gerrit.pollInterval}s for ${config.projects.length} project(s)`);
+  // Gerrit may be down or the password wrong when gatebox starts: the web, the store and builds
+  // still come up, and the source keeps trying (with backoff) until Gerrit answers.
+  let stopping = false;
+  const sourceStarted = (async () => {
+    if (config.projects.length === 0) {
+      log("gatebox: no projects are configured; nothing to poll");
+      return;
+    }
+    for (let attempt = 1; !stopping; attempt++) {
+      try {
+        await source.start();
+        source.run();
+        log(`gatebox: polling ${gerrit.url} every ${gerrit.pollInterval}s for ${config.projects.length} project(s)`);
+        return;
+      } catch (err) {
+        const delay = Math.min(60, 2 ** Math.min(attempt, 6));
+        log(`gatebox: cannot start polling ${gerrit.url}: ${(err as Error).message}; trying again in ${delay}s`);
+        for (let waited = 0; waited < delay * 10 && !stopping; waited++) await Bun.sleep(100);
+      }
+    }
+  })();
 
   return {
     consoles,
@@ -144,6 +158,8 @@ export async function startGate(config: GateboxConfig, store: OpenStore, log: (l
     },
     settled: () => driver.settled(),
     async stop() {
+      stopping = true;
+      await sourceStarted;
       await source.stop();
       await driver.stop();
       await merger.close();
