@@ -1,4 +1,4 @@
-import { type FileHandle, open } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { type ConsoleEvent, type ConsoleHeader, parseEvent, parseHeader } from "./console-format.ts";
 
 const READ_BYTES = 128 * 1024;
@@ -6,16 +6,22 @@ const READ_BYTES = 128 * 1024;
 /**
  * Reads a console file forward from a byte offset, in bounded steps: a reader holds at most one
  * read buffer and one partial line, whatever the file's size. Not safe for concurrent `next` calls.
+ *
+ * It holds no open file between calls: each `next` opens, reads and closes. A watcher may be
+ * abandoned mid-stream (a client that went away while a write was pending) and collected by the
+ * garbage collector; a FileHandle left open then is an error in Bun that ends the process.
  */
 export class ConsoleReader {
   private constructor(
-    private readonly fh: FileHandle,
+    private readonly path: string,
     /** Byte offset of the next unread line. */
     public offset: number,
   ) {}
 
   static async open(path: string, offset = 0): Promise<ConsoleReader> {
-    return new ConsoleReader(await open(path, "r"), offset);
+    // Fail here, like an open would, when the file is not there.
+    await stat(path);
+    return new ConsoleReader(path, offset);
   }
 
   /**
@@ -23,10 +29,20 @@ export class ConsoleReader {
    * longer line is read whole). Advances `offset` past them. Empty when nothing complete is there.
    */
   async next(limit: number): Promise<{ events: ConsoleEvent[]; header: ConsoleHeader | null }> {
+    if (limit <= this.offset) return { events: [], header: null };
+    const fh = await open(this.path, "r");
+    try {
+      return await this.read(fh, limit);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async read(fh: Awaited<ReturnType<typeof open>>, limit: number): Promise<{ events: ConsoleEvent[]; header: ConsoleHeader | null }> {
     let want = Math.min(READ_BYTES, limit - this.offset);
     while (want > 0) {
       const buf = Buffer.allocUnsafe(want);
-      const { bytesRead } = await this.fh.read(buf, 0, want, this.offset);
+      const { bytesRead } = await fh.read(buf, 0, want, this.offset);
       const slice = buf.subarray(0, bytesRead);
       const end = slice.lastIndexOf(10);
       if (end < 0) {
@@ -49,12 +65,11 @@ export class ConsoleReader {
   }
 
   async size(): Promise<number> {
-    return (await this.fh.stat()).size;
+    return (await stat(this.path)).size;
   }
 
-  async close(): Promise<void> {
-    await this.fh.close();
-  }
+  /** Nothing to release (no file stays open between calls); kept so callers need not know. */
+  async close(): Promise<void> {}
 }
 
 /** Reads a whole finished console (for tests, the CLI's `logs`, the web's download). */
