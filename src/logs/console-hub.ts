@@ -53,6 +53,15 @@ export class ConsoleHub {
 
   /** Everything the build has written so far, then live events until the end. */
   async *watch(buildId: string, signal?: AbortSignal): AsyncGenerator<ConsoleEvent> {
+    for await (const batch of this.watchBatches(buildId, signal)) yield* batch;
+  }
+
+  /**
+   * The same events in the batches they were read in (never empty): a watcher that sends them on
+   * (the TCP stream) writes once per batch rather than once per event, which is what keeps many
+   * watchers of a fast job cheap.
+   */
+  async *watchBatches(buildId: string, signal?: AbortSignal): AsyncGenerator<ConsoleEvent[]> {
     const path = this.pathOf(buildId);
     if (!existsSync(path)) {
       // Not started yet: wait for the writer to appear (the web may subscribe before the build starts).
@@ -66,10 +75,12 @@ export class ConsoleHub {
         if (reader.offset < limit) {
           const before = reader.offset;
           const { events } = await reader.next(limit);
-          for (const ev of events) {
-            yield ev;
-            if (ev.kind === "x") return;
+          const end = events.findIndex((ev) => ev.kind === "x");
+          if (end >= 0) {
+            yield events.slice(0, end + 1);
+            return;
           }
+          if (events.length > 0) yield events;
           if (reader.offset === before && !writer) return; // torn tail of a crashed build
           continue;
         }

@@ -4,7 +4,8 @@ import { parseConsoleRequest, renderTcpEvent } from "./tcp-protocol.ts";
 
 /** What the listener needs from the console store: ConsoleHub satisfies it. */
 export interface ConsoleSource {
-  watch(buildId: string, signal?: AbortSignal): AsyncIterable<ConsoleEvent>;
+  /** Events in the batches they were read in (ConsoleHub.watchBatches). */
+  watchBatches(buildId: string, signal?: AbortSignal): AsyncIterable<ConsoleEvent[]>;
 }
 
 export interface TcpConsoleOptions {
@@ -100,8 +101,9 @@ async function serve(socket: Socket, signal: AbortSignal, opts: TcpConsoleOption
     socket.end(`gatebox: no build ${req.buildId}\r\n`);
     return;
   }
-  for await (const ev of opts.consoles.watch(req.buildId, signal)) {
-    const text = renderTcpEvent(ev);
+  for await (const batch of opts.consoles.watchBatches(req.buildId, signal)) {
+    // One write per batch: a fast job read in big batches costs each watcher a few writes, not one per line.
+    const text = batch.map(renderTcpEvent).join("");
     if (text === "") continue;
     if (!socket.write(text)) await drained(socket, signal);
     if (signal.aborted) return;
