@@ -100,11 +100,6 @@ const regexes: Check = (_doc, raw, problem) => {
       tryRegex(["pipelines", i, "trigger", "gerrit", k, "branch"], t.branch);
     });
   });
-  raw.jobs.forEach((j, i) => {
-    j.files?.forEach((f, k) => {
-      tryRegex(["jobs", i, "files", k], f);
-    });
-  });
 };
 
 const references: Check = (_doc, raw, problem) => {
@@ -187,7 +182,7 @@ function normalize(file: string | null, raw: RawConfig): GateboxConfig {
         ...(t.branch !== undefined ? { branch: new RegExp(t.branch) } : {}),
       }),
     ),
-    require: { approvals: p.require?.gerrit.approvals ?? {}, ...(p.require?.gerrit.status ? { status: p.require.gerrit.status } : {}) },
+    require: { approvals: p.require?.gerrit.approvals ?? {} },
     start: reporter(p.start),
     success: reporter(p.success),
     failure: reporter(p.failure),
@@ -212,7 +207,6 @@ function normalize(file: string | null, raw: RawConfig): GateboxConfig {
         network: j.network,
         voting: j.voting,
         dependencies: j.dependencies,
-        files: j.files?.map((f) => new RegExp(f)),
         executor: j.executor,
       },
     ]),

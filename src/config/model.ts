@@ -67,9 +67,10 @@ export interface PipelineConfig {
   name: string;
   description: string | undefined;
   manager: Manager;
+  /** Whose builds start first when executors are busy (Zuul's pipeline precedence). */
   precedence: "high" | "normal" | "low";
   triggers: TriggerConfig[];
-  require: { approvals: Record<string, number>; status?: "NEW" | "MERGED" };
+  require: { approvals: Record<string, number> };
   start: ReporterAction | null;
   success: ReporterAction | null;
   failure: ReporterAction | null;
@@ -92,7 +93,6 @@ export interface JobConfig {
   network: "none" | "bridge";
   voting: boolean;
   dependencies: string[];
-  files: RegExp[] | undefined;
   executor: string | undefined;
 }
 

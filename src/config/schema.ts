@@ -73,7 +73,7 @@ const pipeline = z
     manager: z.enum(["independent", "dependent", "serial"]),
     precedence: z.enum(["high", "normal", "low"]).default("normal"),
     trigger: z.object({ gerrit: z.array(triggerItem).min(1) }).strict(),
-    require: z.object({ gerrit: z.object({ approvals: approvals.default({}), status: z.enum(["NEW", "MERGED"]).optional() }).strict() }).strict().optional(),
+    require: z.object({ gerrit: z.object({ approvals: approvals.default({}) }).strict() }).strict().optional(),
     start: reporterAction.optional(),
     success: reporterAction.optional(),
     failure: reporterAction.optional(),
@@ -104,7 +104,6 @@ const job = z
     network: z.enum(["none", "bridge"]).default("none"),
     voting: z.boolean().default(true),
     dependencies: z.array(name).default([]),
-    files: z.array(z.string()).optional(),
     executor: name.optional(),
   })
   .strict();

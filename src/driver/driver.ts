@@ -50,6 +50,8 @@ type Input =
   | { kind: "event"; event: SchedulerEvent; mergeState?: RepoState; outcome?: BuildOutcome }
   | { kind: "report-done"; itemId: number };
 
+const PRECEDENCE = { high: 0, normal: 1e12, low: 2e12 } as const;
+
 const RESULTS: Record<string, BuildResult> = { SUCCESS: "SUCCESS", FAILURE: "FAILURE", TIMED_OUT: "TIMED_OUT", RETRY_LIMIT: "ERROR" };
 
 /**
@@ -308,7 +310,8 @@ export class Driver {
           itemId: String(cmd.itemId),
           job: jobSpec(job),
           workspace: () => this.opts.merger.workspaceTar(workspace),
-          priority: cmd.itemId,
+          // High-precedence pipelines first (Zuul), then older items.
+          priority: PRECEDENCE[this.pipeline(cmd.pipeline)?.precedence ?? "normal"] + cmd.itemId,
         },
         job.executor,
       );
