@@ -59,6 +59,7 @@ const reporterAction = z
       .object({
         labels: approvals.default({}),
         submit: z.boolean().default(false),
+        // start only: whether to post "Starting <pipeline> jobs." (results are always posted with the vote).
         comment: z.boolean().default(true),
       })
       .strict()
