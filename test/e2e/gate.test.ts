@@ -1,6 +1,19 @@
 import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { approveInOrder, gateItems, PROJECT, type Running, reviewsOf, setUp, startGatebox, testedTree, until, uploadFive, type Workspace } from "./harness.ts";
+import {
+  approveInOrder,
+  gateItems,
+  PROJECT,
+  type Running,
+  reviewsOf,
+  setUp,
+  startGatebox,
+  testedTree,
+  treesVerified,
+  until,
+  uploadFive,
+  type Workspace,
+} from "./harness.ts";
 
 let ws: Workspace | null = null;
 let running: Running[] = [];
@@ -40,6 +53,8 @@ async function expectFinalOutcome(w: Workspace, numbers: number[], gateboxOut: (
   const tree = spawnSync("git", ["-C", repo, "rev-parse", "refs/heads/main^{tree}"], { encoding: "utf8" }).stdout.trim();
   expect(tree).toBe(testedTree(w.dataDir, c5));
   expect(out()).not.toMatch(/TREE MISMATCH/);
+  // And gatebox checked that itself after each submit.
+  await until("trees verified", () => [c1, c2, c4, c5].every((n) => treesVerified(w.dataDir).includes(String(n))), 20_000, out);
 }
 
 describe("the gate end to end (compiled binary, Gerrit simulator, Docker)", () => {

@@ -205,3 +205,16 @@ export function reviewsOf(w: Workspace, n: number) {
   return w.sim.reviews.filter((v) => v.change === n && v.account === w.sim.ci.username);
 }
 
+
+/** How many submits the driver checked afterwards (the branch's tree is the tree tested). */
+export function treesVerified(dataDir: string): string[] {
+  const db = new Database(join(dataDir, "gatebox.sqlite"), { readonly: true });
+  try {
+    return db
+      .query<{ payload: string }, []>(`SELECT payload FROM events WHERE kind = 'tree-verified' ORDER BY seq`)
+      .all()
+      .map((r) => (JSON.parse(r.payload) as { change: string }).change);
+  } finally {
+    db.close();
+  }
+}
