@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { defaultConfig, loadConfigFile } from "../config/load.ts";
 import type { Listen } from "../config/model.ts";
 import { GateboxError, UsageError } from "../errors.ts";
@@ -16,7 +16,11 @@ export async function run(argv: string[]): Promise<number> {
   positionals("serve", pos, []);
   const file = values.config ?? (existsSync("gatebox.yaml") ? "gatebox.yaml" : null);
   const config = file === null ? defaultConfig() : loadConfigFile(file);
-  if (values.data !== undefined) config.dataDir = resolve(values.data);
+  if (values.data !== undefined) {
+    // Workspaces follow the data directory unless the config put them elsewhere.
+    if (config.workspaceDir === join(config.dataDir, "workspaces")) config.workspaceDir = join(resolve(values.data), "workspaces");
+    config.dataDir = resolve(values.data);
+  }
   const listen = values.listen !== undefined ? parseListenFlag(values.listen) : undefined;
   const consoleFlag = values["console-listen"];
   const consoleListen = consoleFlag === undefined ? undefined : consoleFlag === "off" ? null : parseListenFlag(consoleFlag);

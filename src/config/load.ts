@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { InputError } from "../errors.ts";
 import type {
   GateboxConfig,
@@ -233,6 +233,7 @@ function normalize(file: string | null, raw: RawConfig): GateboxConfig {
   return {
     file,
     dataDir: resolve(raw["data-dir"] ?? DEFAULT_DATA_DIR),
+    workspaceDir: resolve(raw["workspace-dir"] ?? join(raw["data-dir"] ?? DEFAULT_DATA_DIR, "workspaces")),
     gerrit: g
       ? {
           url: g.url.replace(/\/+$/, ""),

@@ -5,6 +5,8 @@ export interface GateboxConfig {
   /** The file it came from, or null when gatebox runs on its defaults. */
   file: string | null;
   dataDir: string;
+  /** Where build workspaces are checked out (default <data-dir>/workspaces); tmpfs makes big repos fast. */
+  workspaceDir: string;
   gerrit: GerritConnection | null;
   web: WebConfig;
   executors: ExecutorConfig[];

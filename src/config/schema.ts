@@ -153,6 +153,7 @@ export const configSchema = z
   .object({
     connections: z.object({ gerrit: gerritConnection.optional() }).strict().default({}),
     "data-dir": z.string().optional(),
+    "workspace-dir": z.string().optional(),
     web: web.default({ listen: "127.0.0.1:8080", "console-listen": "127.0.0.1:7900" }),
     executors: z.array(executor).default([]),
     pipelines: z.array(pipeline).default([]),

@@ -48,7 +48,7 @@ export async function startGate(config: GateboxConfig, store: OpenStore, log: (l
   const client = new GerritClient({ url: gerrit.url, username: gerrit.user, password: password.reveal(), timeoutMs: gerrit.timeout * 1000, log });
   const merger = new GitMerger({
     cacheDir: join(config.dataDir, "git"),
-    workspaceRoot: join(config.dataDir, "workspaces"),
+    workspaceRoot: config.workspaceDir,
     remoteUrl: (project) => `${gerrit.gitUrl}/a/${project}`,
     credentials: () => ({ username: gerrit.user, password: password.reveal() }),
   });

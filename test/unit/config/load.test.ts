@@ -112,3 +112,9 @@ describe("config", () => {
     );
   });
 });
+
+it("puts workspaces under the data directory unless told otherwise", () => {
+  const base = parseConfig("w.yaml", "data-dir: /srv/gatebox\n");
+  expect(base.workspaceDir).toBe("/srv/gatebox/workspaces");
+  expect(parseConfig("w.yaml", "data-dir: /srv/gatebox\nworkspace-dir: /dev/shm/gatebox\n").workspaceDir).toBe("/dev/shm/gatebox");
+});
