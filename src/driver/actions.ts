@@ -167,11 +167,22 @@ export class CommandActions {
       duration: j.startedAt !== null && j.endedAt !== null ? j.endedAt - j.startedAt : null,
       url: j.buildId !== null ? `${base}/builds/${j.buildId}` : null,
     }));
-    const answer = pipeline
-      ? await this.retrying(`report of change ${cmd.change.id}`, () => this.deps.reporter.report(pipeline, cmd, jobs))
-      : cmd.submit
-        ? { ok: true as const }
-        : null;
+    let answer: Awaited<ReturnType<GateReporter["report"]>>;
+    try {
+      answer = pipeline
+        ? await this.retrying(`report of change ${cmd.change.id}`, () => this.deps.reporter.report(pipeline, cmd, jobs))
+        : cmd.submit
+          ? { ok: true as const }
+          : null;
+    } catch (err) {
+      if (!isPermanent(err)) throw err;
+      // Gerrit said no for good (no permission to vote or submit, unknown label under
+      // strictLabels): retrying would hold the queue forever. Say so; a submit counts as refused.
+      const message = (err as Error).message;
+      this.deps.log(`gatebox: Gerrit refused the report of change ${cmd.change.id} (check the CI account's permissions): ${message}`);
+      this.deps.recordEvent("report-refused", { change: cmd.change.id, message });
+      answer = cmd.submit ? { ok: false, reason: `Gerrit refused: ${message}` } : null;
+    }
     if (!cmd.submit) {
       this.deps.push({ kind: "report-done", itemId: cmd.itemId });
     } else if (answer === null || answer.ok) {
@@ -201,19 +212,28 @@ export class CommandActions {
     }
   }
 
-  /** Retries an infrastructure failure (Gerrit unreachable) with backoff until it goes through. */
+  /**
+   * Retries an infrastructure failure (Gerrit unreachable, 5xx, 429) with backoff until it goes
+   * through; an answer that will not change (a 4xx such as 403) is thrown at once.
+   */
   private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn();
       } catch (err) {
-        if (this.deps.stopped()) throw err;
+        if (this.deps.stopped() || isPermanent(err)) throw err;
         const delay = Math.min(60_000, 1000 * 2 ** Math.min(attempt, 6));
         this.deps.log(`gatebox: ${what} failed (${(err as Error).message}); retrying in ${delay / 1000}s`);
         await Bun.sleep(delay);
       }
     }
   }
+}
+
+/** A client error that asking again will not change (not 408 timeout, not 429 quota). */
+function isPermanent(err: unknown): boolean {
+  const status = (err as { status?: unknown } | null)?.status;
+  return typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 /** The executor's (and console's, and web's) id of a build: the scheduler's number as text. */

@@ -58,7 +58,9 @@ export class Driver {
   private readonly outstanding = new Map<string, Command>();
   private readonly actions: CommandActions;
   private readonly inbox: Input[] = [];
-  private pumping: Promise<void> | null = null;
+  private pumping: Promise<void> = Promise.resolve();
+  /** Set before a pump starts (so inputs pushed from inside a step only queue), cleared as it ends. */
+  private pumpRunning = false;
   private stopped = false;
   private readonly now: () => number;
   private readonly listeners = new Set<() => void>();
@@ -96,7 +98,7 @@ export class Driver {
 
   /** Resolves when every input so far has been handled (the commands may still be running). */
   async settled(): Promise<void> {
-    while (this.pumping) await this.pumping;
+    while (this.pumpRunning) await this.pumping;
   }
 
   /** After a restart: removes orphan containers, then redoes what was in flight. */
@@ -119,14 +121,22 @@ export class Driver {
   private push(input: Input): void {
     if (this.stopped) return;
     this.inbox.push(input);
-    this.pumping ??= this.pump().finally(() => {
-      this.pumping = null;
-    });
+    // `pumpRunning` is cleared in the same synchronous stretch in which the pump finds the inbox empty,
+    // so an input pushed at any moment is either seen by the running pump or starts a new one.
+    // (Clearing it in a later `.finally` left a window in which an input could be stranded.)
+    if (!this.pumpRunning) {
+      this.pumpRunning = true;
+      this.pumping = this.pump();
+    }
   }
 
   private async pump(): Promise<void> {
-    while (this.inbox.length > 0) {
-      const input = this.inbox.shift() as Input;
+    for (;;) {
+      const input = this.inbox.shift();
+      if (input === undefined) {
+        this.pumpRunning = false;
+        return;
+      }
       try {
         this.step(input);
       } catch (err) {

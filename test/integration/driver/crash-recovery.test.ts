@@ -47,6 +47,8 @@ class Remote {
 /** One process's worth of fakes; `dead` makes everything it still has in flight vanish. */
 class Process {
   dead = false;
+  /** When set, Gerrit refuses every submit with this HTTP status (e.g. 403: no Submit permission). */
+  refuseSubmit: number | null = null;
   private pending: (() => void)[] = [];
   constructor(private readonly remote: Remote) {}
 
@@ -100,6 +102,9 @@ class Process {
         if (this.dead) return new Promise(() => {});
         this.remote.votes.push(`${report.change.id}:${report.result}`);
         if (!report.submit) return null;
+        if (this.refuseSubmit !== null) {
+          throw Object.assign(new Error(`Gerrit answered ${this.refuseSubmit} to POST /submit: submit not permitted`), { status: this.refuseSubmit });
+        }
         // Like Gerrit (and the Gerrit reporter): a change already merged counts as submitted.
         if (!this.remote.merged.includes(report.change.id)) {
           this.remote.merged.push(report.change.id);
@@ -128,7 +133,9 @@ function start(store: OpenStore, proc: Process): { driver: Driver; core: CorePor
     executor: proc.runner(),
     reporter: proc.reporter(),
     store,
-    log: () => {},
+    log: (l) => {
+      if (process.env.CRASH_DEBUG) console.log(l);
+    },
     now: () => 0,
   });
   return { driver, core };
@@ -136,17 +143,18 @@ function start(store: OpenStore, proc: Process): { driver: Driver; core: CorePor
 
 const change = (id: string): Change => ({ id, project: "p", branch: "main", dependsOn: [], meta: { number: Number(id), patchset: 1, revision: id, ref: "r", url: "", subject: "", owner: "", changeId: "" } });
 
-async function run(crashAfter: number | null): Promise<{ remote: Remote; inputs: number; crashed: boolean }> {
+async function run(crashAfter: number | null, refuseSubmit: number | null = null): Promise<{ remote: Remote; inputs: number; crashed: boolean }> {
   const dir = mkdtempSync(join(tmpdir(), "gatebox-crash-"));
   dirs.push(dir);
   const store = openDatabase(join(dir, "db.sqlite"));
   const remote = new Remote();
   let proc = new Process(remote);
+  proc.refuseSubmit = refuseSubmit;
   let { driver, core } = start(store, proc);
   const handled = () => store.db.select().from(events).all().length;
   for (const id of ["1", "2", "3"]) driver.submit({ type: "enqueue", pipeline: "gate", change: change(id) });
   let crashed = false;
-  for (let guard = 0; guard < 500; guard++) {
+  for (let guard = 0; guard < 5000; guard++) {
     await driver.settled();
     await Bun.sleep(0);
     await driver.settled();
@@ -161,7 +169,11 @@ async function run(crashAfter: number | null): Promise<{ remote: Remote; inputs:
     if (core.view().pipelines.every((p) => p.queues.every((q) => q.items.length === 0))) break;
     if (proc.tick() === 0) await Bun.sleep(1);
   }
+  // The last reports run in the background after their items left the queue.
+  await Bun.sleep(50);
+  await driver.settled();
   const inputs = handled();
+  if (process.env.CRASH_DEBUG) console.log(store.db.select().from(events).all().map((e) => `${e.kind}:${e.payload}`).join("\n"));
   store.close();
   return { remote, inputs, crashed };
 }
@@ -180,4 +192,11 @@ describe("crash recovery of the driver", () => {
       expect(r.votes.filter((v) => v.startsWith("2:")).every((v) => v === "2:-1"), `crash after ${k}`).toBe(true);
     }
   }, 120_000);
+
+  it("does not hold the queue forever when Gerrit refuses to submit for good (403): the change is reported as not merged", async () => {
+    const { remote } = await run(null, 403);
+    expect(remote.merged).toEqual([]);
+    // 1 and 3 passed but could not be submitted: merge-failure; 2 failed its tests.
+    expect(remote.votes.filter((v) => v.endsWith(":merge-failure")).sort()).toEqual(["1:merge-failure", "3:merge-failure"]);
+  }, 30_000);
 });
