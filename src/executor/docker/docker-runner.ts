@@ -161,8 +161,23 @@ export class DockerRunner implements Runner {
       // force: SIGKILL then remove in one call, the fastest way to make a container disappear.
       await this.docker.getContainer(idOrName).remove({ force: true, v: true });
     } catch (err) {
-      if (isNotFound(err) || isRemovalInProgress(err)) return;
+      if (isNotFound(err)) return;
+      // Someone else (the attempt loop, a cancel) is removing it: done means gone, so wait for that.
+      if (isRemovalInProgress(err)) return this.waitGone(idOrName);
       throw toInfraError(`remove container ${idOrName}`, this.endpoint, err);
     }
+  }
+
+  private async waitGone(idOrName: string): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      try {
+        await this.docker.getContainer(idOrName).inspect();
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw toInfraError(`inspect container ${idOrName}`, this.endpoint, err);
+      }
+      await Bun.sleep(20);
+    }
+    throw toInfraError(`remove container ${idOrName}`, this.endpoint, new Error("still being removed after 2 s"));
   }
 }
