@@ -1,50 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../../src/config/load.ts";
 import { intake } from "../../../src/driver/intake.ts";
 import type { Votes } from "../../../src/driver/triggers.ts";
 import type { SchedulerEvent } from "../../../src/scheduler/types.ts";
 import type { TriggerEvent } from "../../../src/sources/source.ts";
+import { driverConfig, triggerEvent } from "./fixtures.ts";
 
-const config = parseConfig(
-  "t.yaml",
-  `
-connections: {gerrit: {url: "http://127.0.0.1:1", user: ci, password: {env: X}}}
-pipelines:
-  - name: check
-    manager: independent
-    trigger: {gerrit: [{event: patchset-created}]}
-  - name: gate
-    manager: dependent
-    trigger: {gerrit: [{event: comment-added, approval: {Workflow: 1}}]}
-    require: {gerrit: {approvals: {Code-Review: 2, Workflow: 1}}}
-  - name: post
-    manager: independent
-    trigger: {gerrit: [{event: change-merged}]}
-jobs: [{name: unit, image: b, run: x}]
-projects:
-  - {name: org/a, check: {jobs: [unit]}, gate: {jobs: [unit]}, post: {jobs: [unit]}}
-`,
-);
+const config = driverConfig("  - {name: org/a, check: {jobs: [unit]}, gate: {jobs: [unit]}, post: {jobs: [unit]}}");
 
 function event(type: TriggerEvent["type"], extra: Partial<TriggerEvent> = {}): TriggerEvent {
-  return {
-    type,
-    project: "org/a",
-    branch: "main",
-    updated: "2026-11-24 13:00:00.000000000",
-    change: {
-      number: 5,
-      patchset: 2,
-      revision: "c".repeat(40),
-      changeId: `I${"d".repeat(40)}`,
-      subject: "S",
-      owner: { accountId: 1, name: "Ann" },
-      url: "u",
-      ref: "refs/changes/05/5/2",
-      dependsOn: [],
-    },
-    ...extra,
-  };
+  return triggerEvent({ type, ...extra });
 }
 
 async function run(ev: TriggerEvent, votes: Votes, enqueued: string[] = [], patchsets: number[] = [1]) {

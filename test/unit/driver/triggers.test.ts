@@ -1,49 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../../src/config/load.ts";
 import { changeFromEvent, meetsRequirements, pipelinesTriggered } from "../../../src/driver/triggers.ts";
 import type { TriggerEvent } from "../../../src/sources/source.ts";
+import { driverConfig, triggerEvent } from "./fixtures.ts";
 
-const config = parseConfig(
-  "t.yaml",
-  `
-connections: {gerrit: {url: "http://127.0.0.1:1", user: ci, password: {env: X}}}
-pipelines:
-  - name: check
-    manager: independent
-    trigger: {gerrit: [{event: patchset-created}, {event: comment-added, comment: '^\\s*recheck\\s*$'}]}
-  - name: gate
-    manager: dependent
-    trigger: {gerrit: [{event: comment-added, approval: {Workflow: 1}}]}
-    require: {gerrit: {approvals: {Code-Review: 2, Workflow: 1}}}
-  - name: post
-    manager: independent
-    trigger: {gerrit: [{event: change-merged}]}
-jobs: [{name: unit, image: b, run: x}]
-projects:
-  - {name: org/a, check: {jobs: [unit]}, gate: {jobs: [unit]}}
-`,
-);
-
-function event(partial: Partial<TriggerEvent>): TriggerEvent {
-  return {
-    type: "patchset-created",
-    project: "org/a",
-    branch: "main",
-    updated: "2026-11-24 13:00:00.000000000",
-    change: {
-      number: 12,
-      patchset: 2,
-      revision: "a".repeat(40),
-      changeId: `I${"b".repeat(40)}`,
-      subject: "Add",
-      owner: { accountId: 1, name: "Ann" },
-      url: "http://127.0.0.1:1/c/org/a/+/12",
-      ref: "refs/changes/12/12/2",
-      dependsOn: [{ kind: "url", url: "http://127.0.0.1:1/c/org/b/+/7", host: "127.0.0.1", number: 7 }],
-    },
-    ...partial,
-  };
-}
+const config = driverConfig("  - {name: org/a, check: {jobs: [unit]}, gate: {jobs: [unit]}}");
+const event = triggerEvent;
 
 const names = (e: TriggerEvent) => pipelinesTriggered(config, e).map((p) => p.name);
 
