@@ -40,7 +40,7 @@
     return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
   }
   const stateClass = (s) =>
-    s === "SUCCESS" ? "ok" : s === "running" ? "run" : s.startsWith("waiting") || s === "SKIPPED" || s === "CANCELLED" ? "muted" : "bad";
+    s === "SUCCESS" ? "ok" : s === "running" ? "run" : s.startsWith("waiting") || s === "SKIPPED" || s === "ABORTED" ? "muted" : "bad";
 
   function job(j, drift) {
     const running = j.state === "running";

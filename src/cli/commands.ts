@@ -69,7 +69,7 @@ Options:
 Asks a running gatebox to enqueue the change's current patchset. Needs the admin token
 (web.admin-token), read from the environment variable VAR (default GATEBOX_ADMIN_TOKEN).
 `,
-    load: () => import("./enqueue.ts"),
+    load: () => import("./admin.ts").then((m) => m.adminModule("enqueue")),
   },
   dequeue: {
     summary: "remove a change from a pipeline (admin)",
@@ -78,7 +78,7 @@ Asks a running gatebox to enqueue the change's current patchset. Needs the admin
 Asks a running gatebox to dequeue the change (its builds are cancelled; it is not reported).
 Admin token from the environment variable VAR (default GATEBOX_ADMIN_TOKEN).
 `,
-    load: () => import("./dequeue.ts"),
+    load: () => import("./admin.ts").then((m) => m.adminModule("dequeue")),
   },
   promote: {
     summary: "move a change to the head of its gate queue (admin)",
@@ -87,7 +87,7 @@ Admin token from the environment variable VAR (default GATEBOX_ADMIN_TOKEN).
 Asks a running gatebox to move the change to the head of its queue (the items behind restart).
 Admin token from the environment variable VAR (default GATEBOX_ADMIN_TOKEN).
 `,
-    load: () => import("./promote.ts"),
+    load: () => import("./admin.ts").then((m) => m.adminModule("promote")),
   },
   logs: {
     summary: "print a build's console; --follow streams it live",

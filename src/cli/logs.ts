@@ -1,4 +1,4 @@
-import { ApiClient, chunks, defaultUrl } from "../web/api-client.ts";
+import { ApiClient, chunks, defaultUrl } from "./api-client.ts";
 import { parseFlags, positionals } from "./args.ts";
 
 /** `gatebox logs BUILD [--follow]`: a build's console on the terminal, live with --follow. */

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { defaultConfig, loadConfigFile } from "../config/load.ts";
 import type { Listen } from "../config/model.ts";
 import { GateboxError, UsageError } from "../errors.ts";
-import { startServer } from "../server.ts";
+import { startServer } from "../server/server.ts";
 import { parseFlags, positionals } from "./args.ts";
 
 export async function run(argv: string[]): Promise<number> {

@@ -1,5 +1,5 @@
-import { ApiClient, defaultUrl } from "../web/api-client.ts";
-import { formatStatus } from "../web/status-text.ts";
+import { ApiClient, defaultUrl } from "./api-client.ts";
+import { formatStatus } from "./status-text.ts";
 import { parseFlags, positionals } from "./args.ts";
 
 /** `gatebox status`: every pipeline's queues from a running gatebox's /api/status. */

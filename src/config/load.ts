@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError } from "../errors.ts";
+import type { SubmitType } from "../merger/types.ts";
 import type {
   GateboxConfig,
   JobConfig,
@@ -228,7 +229,7 @@ function normalize(file: string | null, raw: RawConfig): GateboxConfig {
         perPipeline.set(pl.name, current);
       }
     }
-    return { name: p.name, branch: p.branch, submitType: p["submit-type"], pipelines: perPipeline };
+    return { name: p.name, branch: p.branch, submitType: p["submit-type"] === undefined ? undefined : (p["submit-type"].toUpperCase().replaceAll("-", "_") as SubmitType), pipelines: perPipeline };
   });
   return {
     file,

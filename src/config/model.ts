@@ -1,3 +1,4 @@
+import type { SubmitType } from "../merger/types.ts";
 import type { WindowParams } from "../scheduler/index.ts";
 
 /** The typed, normalized config that the rest of gatebox reads (units resolved, defaults applied). */
@@ -98,14 +99,6 @@ export interface JobConfig {
   executor: string | undefined;
 }
 
-export type SubmitType =
-  | "merge-if-necessary"
-  | "merge-always"
-  | "cherry-pick"
-  | "rebase-if-necessary"
-  | "rebase-always"
-  | "fast-forward-only";
-
 export interface ProjectPipelineConfig {
   /** Templates' jobs first, then the project's own, each once, in start order. */
   jobs: string[];
@@ -117,6 +110,7 @@ export interface ProjectPipelineConfig {
 export interface ProjectConfig {
   name: string;
   branch: string | undefined;
+  /** Gerrit's submit type, written `merge-if-necessary` in the file; how the merger lands the change. */
   submitType: SubmitType | undefined;
   pipelines: Map<string, ProjectPipelineConfig>;
 }

@@ -1,25 +1,33 @@
 import type { GateboxConfig, PipelineConfig } from "../config/model.ts";
 import { InfraError } from "../errors.ts";
-import type { BuildHandle, BuildOutcome } from "../executor/executor.ts";
+import type { BuildHandle, BuildOutcome, RunPlace } from "../executor/executor.ts";
+import type { BuildRunner } from "../executor/pool.ts";
 import { MergeConflictError } from "../merger/errors.ts";
 import type { Merger } from "../merger/merger.ts";
 import type { ChangeRef, ProjectState, RepoState, SubmitType } from "../merger/types.ts";
-import type { BuildResult, Change, Command, SchedulerEvent } from "../scheduler/types.ts";
-import type { BuildRunner } from "./executor-pool.ts";
+import type { Change, Command, SchedulerEvent } from "../scheduler/index.ts";
+import { changeMeta, type Reporter, type ReportCommand } from "../sources/source.ts";
 import { jobSpec } from "./jobs.ts";
-import type { GateReporter, ReportCommand, ReportedJob } from "./reporter.ts";
-import type { ChangeMeta } from "./triggers.ts";
 
-/** An input to the driver's loop: a scheduler event (with what the driver keeps of it), or a report done. */
+/** An input to the driver's loop: a scheduler event (with what the history keeps of it), or a report done. */
 export type Input =
-  | { kind: "event"; event: SchedulerEvent; mergeState?: RepoState; outcome?: BuildOutcome }
+  | {
+      kind: "event";
+      event: SchedulerEvent;
+      /** merge-done: the state built, for the buildset's record. */
+      merged?: { buildsetId: number; state: RepoState };
+      /** build-started: where it runs. */
+      place?: RunPlace;
+      /** build-finished: what the executor said. */
+      outcome?: BuildOutcome;
+    }
   | { kind: "report-done"; itemId: number };
 
 export interface ActionDeps {
   config: GateboxConfig;
   merger: Merger;
   executor: BuildRunner;
-  reporter: GateReporter;
+  reporter: Reporter;
   log: (line: string) => void;
   /** The driver's finished merges (merge id → item and state), shared: builds read, merges write. */
   merges: Map<number, { itemId: number; state: RepoState }>;
@@ -30,8 +38,6 @@ export interface ActionDeps {
 }
 
 const PRECEDENCE = { high: 0, normal: 1e12, low: 2e12 } as const;
-
-const RESULTS: Record<string, BuildResult> = { SUCCESS: "SUCCESS", FAILURE: "FAILURE", TIMED_OUT: "TIMED_OUT", RETRY_LIMIT: "ERROR" };
 
 /**
  * The driver's hands: carries out merge, build, cancel and report commands with the merger,
@@ -72,14 +78,12 @@ export class CommandActions {
   private async runMerge(cmd: Extract<Command, { type: "merge" }>): Promise<void> {
     const changes: ChangeRef[] = cmd.changes.map(toChangeRef);
     const submitTypes: Record<string, SubmitType> = {};
-    for (const p of this.deps.config.projects) {
-      if (p.submitType) submitTypes[p.name] = p.submitType.toUpperCase().replaceAll("-", "_") as SubmitType;
-    }
+    for (const p of this.deps.config.projects) if (p.submitType) submitTypes[p.name] = p.submitType;
     for (let attempt = 1; ; attempt++) {
       try {
         const state = await this.deps.merger.merge({ changes, submitTypes });
         this.deps.merges.set(cmd.mergeId, { itemId: cmd.itemId, state });
-        this.deps.push({ kind: "event", event: { type: "merge-done", mergeId: cmd.mergeId }, mergeState: state });
+        this.deps.push({ kind: "event", event: { type: "merge-done", mergeId: cmd.mergeId }, merged: { buildsetId: cmd.buildsetId, state } });
         return;
       } catch (err) {
         if (err instanceof MergeConflictError) {
@@ -107,8 +111,7 @@ export class CommandActions {
       this.handles.delete(cmd.buildId);
       // A cancelled build's completion is not news: the scheduler already moved on.
       if (outcome.result === "ABORTED") return;
-      const result = RESULTS[outcome.result] ?? "ERROR";
-      this.deps.push({ kind: "event", event: { type: "build-finished", buildId: cmd.buildId, result }, outcome });
+      this.deps.push({ kind: "event", event: { type: "build-finished", buildId: cmd.buildId, result: outcome.result }, outcome });
     };
     if (!job || !merge) {
       this.deps.log(`gatebox: build ${cmd.buildId}: ${!job ? `job ${cmd.job} is not configured` : `merge ${cmd.mergeId} is unknown`}`);
@@ -140,6 +143,7 @@ export class CommandActions {
           workspace: () => this.deps.merger.workspaceTar(workspace),
           // High-precedence pipelines first (Zuul), then older items.
           priority: PRECEDENCE[this.pipeline(cmd.pipeline)?.precedence ?? "normal"] + cmd.itemId,
+          onStarted: (place) => this.deps.push({ kind: "event", event: { type: "build-started", buildId: cmd.buildId }, place }),
         },
         job.executor,
       );
@@ -159,18 +163,10 @@ export class CommandActions {
 
   private async runReport(cmd: ReportCommand): Promise<void> {
     const pipeline = this.pipeline(cmd.pipeline);
-    const base = this.deps.config.web.url;
-    const jobs: ReportedJob[] = cmd.jobs.map((j) => ({
-      job: j.job,
-      voting: j.voting,
-      result: j.status,
-      duration: j.startedAt !== null && j.endedAt !== null ? j.endedAt - j.startedAt : null,
-      url: j.buildId !== null ? `${base}/builds/${j.buildId}` : null,
-    }));
-    let answer: Awaited<ReturnType<GateReporter["report"]>>;
+    let answer: Awaited<ReturnType<Reporter["report"]>>;
     try {
       answer = pipeline
-        ? await this.retrying(`report of change ${cmd.change.id}`, () => this.deps.reporter.report(pipeline, cmd, jobs))
+        ? await this.retrying(`report of change ${cmd.change.id}`, () => this.deps.reporter.report(pipeline, cmd))
         : cmd.submit
           ? { ok: true as const }
           : null;
@@ -241,14 +237,15 @@ export function buildKey(buildId: number): string {
   return String(buildId);
 }
 
+/** The merger's name for a change's patchset. */
 function toChangeRef(change: Change): ChangeRef {
-  const meta = change.meta as ChangeMeta | undefined;
+  const meta = changeMeta(change);
   return {
     project: change.project,
     branch: change.branch,
-    number: meta?.number ?? Number(change.id),
-    patchset: meta?.patchset ?? 1,
-    ...(meta?.ref ? { ref: meta.ref } : {}),
-    ...(meta?.revision ? { commit: meta.revision } : {}),
+    number: meta.number,
+    patchset: meta.patchset,
+    ...(meta.ref ? { ref: meta.ref } : {}),
+    ...(meta.revision ? { commit: meta.revision } : {}),
   };
 }

@@ -1,15 +1,11 @@
-import { eq } from "drizzle-orm";
 import type { GateboxConfig } from "../config/model.ts";
+import type { BuildRunner } from "../executor/pool.ts";
 import type { Merger } from "../merger/merger.ts";
 import type { RepoState } from "../merger/types.ts";
-import type { Command, SchedulerEvent } from "../scheduler/types.ts";
-import type { OpenStore } from "../store/db.ts";
-import { schedulerState } from "../store/schema.ts";
+import type { Command, SchedulerEvent } from "../scheduler/index.ts";
+import type { Reporter } from "../sources/source.ts";
+import type { Journal } from "../store/journal.ts";
 import { buildKey, CommandActions, type Input } from "./actions.ts";
-import type { BuildRunner } from "./executor-pool.ts";
-import { Records } from "./records.ts";
-import type { GateReporter } from "./reporter.ts";
-
 
 /** What the driver needs of the scheduler core (src/scheduler): one event in, commands out. */
 export interface SchedulerPort {
@@ -36,8 +32,8 @@ export interface DriverOptions {
   snapshot?: DriverSnapshot;
   merger: Merger;
   executor: BuildRunner;
-  reporter: GateReporter;
-  store: OpenStore;
+  reporter: Reporter;
+  journal: Journal;
   log: (line: string) => void;
   /** Seconds. */
   now?: () => number;
@@ -53,7 +49,6 @@ export interface DriverOptions {
  * re-sent (reporters tolerate repeats).
  */
 export class Driver {
-  private readonly records: Records;
   private readonly merges = new Map<number, { itemId: number; state: RepoState }>();
   private readonly outstanding = new Map<string, Command>();
   private readonly actions: CommandActions;
@@ -66,7 +61,6 @@ export class Driver {
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly opts: DriverOptions) {
-    this.records = new Records(opts.store.db);
     this.now = opts.now ?? (() => Date.now() / 1000);
     this.actions = new CommandActions({
       config: opts.config,
@@ -77,7 +71,7 @@ export class Driver {
       merges: this.merges,
       push: (input) => this.push(input),
       stopped: () => this.stopped,
-      recordEvent: (kind, payload) => this.records.event(this.now(), kind, payload),
+      recordEvent: (kind, payload) => this.opts.journal.event(this.now(), kind, payload),
     });
     for (const [id, m] of Object.entries(opts.snapshot?.merges ?? {})) this.merges.set(Number(id), m);
     for (const cmd of opts.snapshot?.outstanding ?? []) this.outstanding.set(keyOf(cmd), cmd);
@@ -99,6 +93,11 @@ export class Driver {
   /** Resolves when every input so far has been handled (the commands may still be running). */
   async settled(): Promise<void> {
     while (this.pumpRunning) await this.pumping;
+  }
+
+  /** The merges the driver still holds: their states must outlive the merger's gc. */
+  liveStates(): RepoState[] {
+    return [...this.merges.values()].map((m) => m.state);
   }
 
   /** After a restart: removes orphan containers, then redoes what was in flight. */
@@ -151,29 +150,26 @@ export class Driver {
     const now = this.now();
     let commands: Command[] = [];
     let entered = null as Extract<SchedulerEvent, { type: "enqueue" }> | null;
-    const { db } = this.opts.store;
-    db.transaction(() => {
+    const { journal, core } = this.opts;
+    journal.transaction(() => {
       if (input.kind === "report-done") {
         this.outstanding.delete(`report:${input.itemId}`);
-        this.records.event(now, "report-done", { itemId: input.itemId });
-      } else {
-        const ev = input.event;
-        this.complete(ev);
-        if (input.mergeState && ev.type === "merge-done") this.records.mergeDone(ev.mergeId, input.mergeState);
-        if (input.outcome && ev.type === "build-finished") this.records.buildFinished(ev.buildId, input.outcome);
-        const seq = this.records.event(now, ev.type, ev);
-        if (ev.type === "enqueue") this.records.change(ev.change, now);
-        const before = ev.type === "enqueue" && this.opts.core.isEnqueued(ev.pipeline, ev.change.id);
-        commands = this.opts.core.handle(ev, now);
-        if (ev.type === "enqueue" && !before && this.opts.core.isEnqueued(ev.pipeline, ev.change.id)) entered = ev;
-        for (const cmd of commands) {
-          this.records.command(cmd, now, (itemId) => this.opts.core.queueOf(itemId) ?? "");
-          this.track(cmd);
-        }
-        this.save(seq, now);
+        journal.event(now, "report-done", { itemId: input.itemId });
+        this.save(null, now);
         return;
       }
-      this.save(null, now);
+      const ev = input.event;
+      this.complete(ev);
+      this.journalInput(input, now);
+      const seq = journal.event(now, ev.type, ev);
+      const before = ev.type === "enqueue" && core.isEnqueued(ev.pipeline, ev.change.id);
+      commands = core.handle(ev, now);
+      if (ev.type === "enqueue" && !before && core.isEnqueued(ev.pipeline, ev.change.id)) entered = ev;
+      for (const cmd of commands) {
+        journal.command(cmd, now, (itemId) => core.queueOf(itemId) ?? "");
+        this.track(cmd);
+      }
+      this.save(seq, now);
     });
     for (const fn of this.listeners) {
       try {
@@ -184,6 +180,18 @@ export class Driver {
     }
     if (entered) this.actions.start(entered.pipeline, entered.change);
     for (const cmd of commands) this.act(cmd, false);
+  }
+
+  /** What an input tells the history beyond the event itself. */
+  private journalInput(input: Extract<Input, { kind: "event" }>, now: number): void {
+    const { journal } = this.opts;
+    const ev = input.event;
+    if (input.merged && ev.type === "merge-done") journal.mergeDone(input.merged.buildsetId, input.merged.state);
+    if (input.place && ev.type === "build-started") journal.buildStarted(ev.buildId, now, { executor: input.place.executor, containerId: input.place.runId });
+    if (input.outcome && ev.type === "build-finished") journal.buildFinished(ev.buildId, input.outcome);
+    if (ev.type === "enqueue") journal.change(ev.change, now);
+    if (ev.type === "abandon") journal.changeStatus(ev.changeId, "ABANDONED", now);
+    if (ev.type === "change-merged") journal.changeStatus(ev.changeId, "MERGED", now);
   }
 
   /** Completions take their command off the outstanding list; merge results are kept for builds. */
@@ -218,14 +226,7 @@ export class Driver {
       merges: Object.fromEntries(this.merges),
       outstanding: [...this.outstanding.values()],
     };
-    const text = JSON.stringify(snapshot);
-    const { db } = this.opts.store;
-    const prev = db.select({ seq: schedulerState.lastEventSeq }).from(schedulerState).where(eq(schedulerState.id, 1)).get();
-    const seq = lastSeq ?? prev?.seq ?? 0;
-    db.insert(schedulerState)
-      .values({ id: 1, lastEventSeq: seq, snapshot: text, updatedAt: now })
-      .onConflictDoUpdate({ target: schedulerState.id, set: { lastEventSeq: seq, snapshot: text, updatedAt: now } })
-      .run();
+    this.opts.journal.saveSnapshot(snapshot, lastSeq, now);
   }
 
   private act(cmd: Command, resumed: boolean): void {

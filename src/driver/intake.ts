@@ -1,7 +1,9 @@
 import type { GateboxConfig } from "../config/model.ts";
-import type { Change, SchedulerEvent } from "../scheduler/types.ts";
-import type { Dependency, TriggerEvent } from "../sources/source.ts";
-import { changeFromEvent, meetsRequirements, pipelinesTriggered, type Votes } from "./triggers.ts";
+import { InputError } from "../errors.ts";
+import type { Change, SchedulerEvent } from "../scheduler/index.ts";
+import { resolveDependencies } from "../sources/dependencies.ts";
+import type { ChangeLookup, TriggerEvent, Votes } from "../sources/source.ts";
+import { changeFromEvent, meetsRequirements, pipelinesTriggered } from "./triggers.ts";
 
 export interface IntakeOptions {
   config: GateboxConfig;
@@ -9,15 +11,24 @@ export interface IntakeOptions {
   isEnqueued(pipeline: string, changeId: string): boolean;
   /** The patchsets of this change now in any queue (to tell a new patchset from a repeated event). */
   enqueuedPatchsets(changeId: string): number[];
-  /** The change's current votes (re-read from the source), for pipelines with requirements. */
-  votes(event: TriggerEvent): Promise<Votes>;
   /**
-   * The change's open dependencies (Depends-On, resolved at the source; merged ones left out):
-   * their ids, and their change records with their own dependencies, transitively (what an
-   * independent pipeline merges into the item's state).
+   * The source, asked for a change's current votes (pipelines with requirements) and its open
+   * dependencies (Depends-On, resolved at the source, merged ones left out; their records,
+   * transitively, are what an independent pipeline merges into the item's state).
    */
-  dependencies(change: Change, footers: readonly Dependency[]): Promise<{ dependsOn: string[]; needs: Change[] }>;
+  lookup: ChangeLookup;
   log(line: string): void;
+}
+
+/**
+ * The admin's enqueue: the change's current patchset, read from the source, enters `pipeline`
+ * with its dependencies resolved. A closed change is the admin's error (post takes merged ones).
+ */
+export async function enqueueByHand(opts: IntakeOptions, pipeline: string, project: string, number: number): Promise<void> {
+  const { status, record, dependsOn: footers } = await opts.lookup.change(number, project);
+  if (status !== "NEW" && pipeline !== "post") throw new InputError(`change: ${number} is ${status.toLowerCase()}`);
+  const { dependsOn, needs } = await resolveDependencies(record, footers, opts.lookup);
+  opts.submit({ type: "enqueue", pipeline, change: { ...record, dependsOn }, needs });
 }
 
 /**
@@ -48,7 +59,7 @@ export async function intake(opts: IntakeOptions, event: TriggerEvent): Promise<
   let votes: Votes | null = null;
   if (mustCheck.length > 0) {
     try {
-      votes = await opts.votes(event);
+      votes = await opts.lookup.votes(event.project, event.change.number);
     } catch (err) {
       opts.log(`gatebox: cannot read the votes of change ${change.id}: ${(err as Error).message}; the event is skipped`);
       return;
@@ -65,7 +76,7 @@ export async function intake(opts: IntakeOptions, event: TriggerEvent): Promise<
     }
     if (resolved === null) {
       try {
-        resolved = await opts.dependencies(change, event.change.dependsOn);
+        resolved = await resolveDependencies(change, event.change.dependsOn, opts.lookup);
       } catch (err) {
         opts.log(`gatebox: cannot resolve the dependencies of change ${change.id}: ${(err as Error).message}; the event is skipped`);
         return;

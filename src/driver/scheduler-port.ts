@@ -1,5 +1,6 @@
 import { Scheduler } from "../scheduler/index.ts";
 import type { Command, Layout, SchedulerEvent, SchedulerOptions, SchedulerView } from "../scheduler/index.ts";
+import { isChangeMeta } from "../sources/source.ts";
 import type { SchedulerPort } from "./driver.ts";
 
 /** The real scheduler core behind the driver's port, with the lookups the driver needs. */
@@ -37,8 +38,7 @@ export class CorePort implements SchedulerPort {
     for (const p of this.view().pipelines) {
       for (const q of p.queues) {
         for (const i of q.items) {
-          const ps = (i.change.meta as { patchset?: unknown } | undefined)?.patchset;
-          if (i.change.id === changeId && typeof ps === "number") out.push(ps);
+          if (i.change.id === changeId && isChangeMeta(i.change.meta)) out.push(i.change.meta.patchset);
         }
       }
     }

@@ -1,44 +1,17 @@
 import type { GateboxConfig, PipelineConfig, TriggerConfig } from "../config/model.ts";
 import type { Change } from "../scheduler/types.ts";
-import type { TriggerEvent } from "../sources/source.ts";
+import { schedulerChange, type TriggerEvent, type Votes } from "../sources/source.ts";
 
 /**
  * Pure translation of source events into what the pipelines should do (Zuul's trigger matching).
  * Requirements (`require`) need the change's current votes, which the caller fetches.
  */
 
-/** What gatebox keeps about a change's patchset on the scheduler's Change.meta. */
-export interface ChangeMeta {
-  [key: string]: string | number;
-  number: number;
-  patchset: number;
-  /** Gerrit's Change-Id (I + 40 hex): the change's identity across patchsets. */
-  changeId: string;
-  revision: string;
-  ref: string;
-  url: string;
-  subject: string;
-  owner: string;
-}
-
+/** The scheduler's record of the event's change, with its Depends-On URL footers as ids. */
 export function changeFromEvent(event: TriggerEvent): Change {
-  const c = event.change;
-  const meta: ChangeMeta = {
-    number: c.number,
-    patchset: c.patchset,
-    changeId: c.changeId,
-    revision: c.revision,
-    ref: c.ref,
-    url: c.url,
-    subject: c.subject,
-    owner: c.owner.name ?? c.owner.username ?? String(c.owner.accountId),
-  };
   return {
-    id: String(c.number),
-    project: event.project,
-    branch: event.branch,
-    dependsOn: c.dependsOn.flatMap((d) => (d.kind === "url" ? [String(d.number)] : [])),
-    meta,
+    ...schedulerChange(event.project, event.branch, event.change),
+    dependsOn: event.change.dependsOn.flatMap((d) => (d.kind === "url" ? [String(d.number)] : [])),
   };
 }
 
@@ -64,9 +37,6 @@ export function pipelinesTriggered(config: GateboxConfig, event: TriggerEvent): 
     (p) => project.pipelines.has(p.name) && p.triggers.some((t) => triggerMatches(t, event)),
   );
 }
-
-/** Current votes on the change's current patchset: label → every account's value. */
-export type Votes = Record<string, number[]>;
 
 /**
  * A positive requirement is met by some vote at or above it (Code-Review: 2 needs a +2); a

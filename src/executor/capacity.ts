@@ -11,8 +11,12 @@ export class Capacity {
   private seq = 0;
   private readonly waiting: Array<{ priority: number; seq: number; grant: () => void }> = [];
 
-  constructor(private limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`capacity must be a positive integer, got ${limit}`);
+  constructor(private max: number) {
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`capacity must be a positive integer, got ${max}`);
+  }
+
+  get limit(): number {
+    return this.max;
   }
 
   get running(): number {
@@ -26,7 +30,7 @@ export class Capacity {
   /** Changes the limit; raising it starts waiters now, lowering it lets running builds finish. */
   setLimit(limit: number): void {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`capacity must be a positive integer, got ${limit}`);
-    this.limit = limit;
+    this.max = limit;
     this.pump();
   }
 
@@ -74,7 +78,7 @@ export class Capacity {
   }
 
   private pump(): void {
-    while (this.active < this.limit && this.waiting.length > 0) {
+    while (this.active < this.max && this.waiting.length > 0) {
       const next = this.waiting.shift()!;
       this.active++;
       next.grant();

@@ -9,6 +9,8 @@ import type { Run, RunRequest, Runner } from "./runner.ts";
 export type { BuildOutcome } from "./outcome.ts";
 
 export interface ExecutorOptions {
+  /** The executor's name in the config (default the runner's endpoint). */
+  name?: string;
   runner: Runner;
   consoles: ConsoleHub;
   /** Builds running at once on this runner's engine; the rest queue by priority. */
@@ -26,6 +28,14 @@ export interface BuildRequest {
   workspace?: RunRequest["workspace"];
   /** Lower runs sooner when builds queue for capacity; FIFO within a priority. Default 0. */
   priority?: number;
+  /** Called each time an attempt has started running: on which executor, as which container. */
+  onStarted?: (where: RunPlace) => void;
+}
+
+/** Where a build runs: the executor's name and the engine's id of its container (or process). */
+export interface RunPlace {
+  executor: string;
+  runId: string;
 }
 
 /** A build started with `startBuild`. */
@@ -49,6 +59,7 @@ export interface BuildHandle {
  * buildId must not be started twice while the first is running.
  */
 export class Executor {
+  readonly name: string;
   private readonly runner: Runner;
   private readonly consoles: ConsoleHub;
   private readonly capacity: Capacity;
@@ -57,6 +68,7 @@ export class Executor {
   private readonly active = new Map<string, BuildHandle>();
 
   constructor(opts: ExecutorOptions) {
+    this.name = opts.name ?? opts.runner.endpoint;
     this.runner = opts.runner;
     this.consoles = opts.consoles;
     this.capacity = new Capacity(opts.capacity);
@@ -69,6 +81,11 @@ export class Executor {
     return this.active;
   }
 
+  /** Builds this executor runs at once (its `capacity` in the config). */
+  get slots(): number {
+    return this.capacity.limit;
+  }
+
   /** Queue depth and running count, for the status page. */
   get load(): { running: number; queued: number } {
     return { running: this.capacity.running, queued: this.capacity.queued };
@@ -78,7 +95,7 @@ export class Executor {
   startBuild(req: BuildRequest): BuildHandle {
     const job = resolveJob(req.job, `build ${req.buildId}`);
     return this.track(req.buildId, (signal, console) =>
-      this.attempts({ buildId: req.buildId, itemId: req.itemId, job, workspace: req.workspace }, req.priority ?? 0, signal, console),
+      this.attempts({ buildId: req.buildId, itemId: req.itemId, job, workspace: req.workspace }, req.priority ?? 0, signal, console, req.onStarted),
     );
   }
 
@@ -165,7 +182,7 @@ export class Executor {
     return handle;
   }
 
-  private async attempts(req: RunRequest, priority: number, signal: AbortSignal, console: ConsoleWriter) {
+  private async attempts(req: RunRequest, priority: number, signal: AbortSignal, console: ConsoleWriter, onStarted?: (where: RunPlace) => void) {
     const { job } = req;
     const infraErrors: string[] = [];
     const aborted = (startedAt: number | null, attempts: number) => ({
@@ -188,6 +205,7 @@ export class Executor {
         }
         try {
           const run = await this.runner.start(req, console);
+          onStarted?.({ executor: this.name, runId: run.runId });
           const done = await this.finish(run, job, signal, console, attempt);
           return { ...done, infraErrors, startedAt };
         } catch (err) {

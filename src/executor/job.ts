@@ -1,4 +1,5 @@
 import { InputError } from "../errors.ts";
+import type { BuildResult as SchedulerBuildResult } from "../scheduler/index.ts";
 
 /**
  * What one build runs, as the config or the scheduler describes it. Everything but `image` and
@@ -99,8 +100,8 @@ export function resolveJob(spec: JobSpec, where = "job"): ResolvedJob {
   };
 }
 
-/** How a build ended, in Zuul's words. Only FAILURE and TIMED_OUT are the change's fault. */
-export type BuildResult = "SUCCESS" | "FAILURE" | "TIMED_OUT" | "ABORTED" | "RETRY_LIMIT";
+/** The results the executor ends a build with: the scheduler's vocabulary, less what only it decides. */
+export type BuildResult = Exclude<SchedulerBuildResult, "ERROR">;
 
 /**
  * The command line that runs `script` with stderr on stdout's pipe (order kept) or apart.

@@ -35,6 +35,8 @@ export interface RunExit {
 /** A started run. */
 export interface Run {
   readonly buildId: string;
+  /** The engine's own id of what runs (the container id; the process id for LocalRunner). */
+  readonly runId: string;
   /**
    * Resolves once the process has exited AND all its output has been delivered to the RunOutput.
    * Rejects with InfraError when the engine went away or the run died for a reason not its own.

@@ -18,7 +18,7 @@ export function failKind(bs: Buildset, jobs: readonly ResolvedJob[]): FailKind |
     const run = bs.jobs[i]!;
     if (!jobs[i]?.voting) continue;
     if (run.status === "FAILURE" || run.status === "TIMED_OUT") return "vote";
-    if (run.status === "ERROR") error = true;
+    if (run.status === "ERROR" || run.status === "RETRY_LIMIT") error = true;
   }
   return error ? "error" : null;
 }

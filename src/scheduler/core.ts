@@ -116,7 +116,7 @@ export class Core {
     item.buildset = bs;
     this.queueOf(item).busy++;
     this.merges.set(bs.mergeId, item);
-    this.emit({ type: "merge", mergeId: bs.mergeId, itemId: item.id, pipeline: item.pipeline, queue: item.queueKey, changes });
+    this.emit({ type: "merge", mergeId: bs.mergeId, buildsetId: bs.id, itemId: item.id, pipeline: item.pipeline, queue: item.queueKey, changes });
   }
 
   /**
@@ -135,7 +135,7 @@ export class Core {
         this.builds.delete(run.buildId);
         this.state.running--;
         this.emit({ type: "cancel-build", buildId: run.buildId, itemId: item.id, job: run.name });
-      } else if (run.status !== "CANCELLED") completed++;
+      } else if (run.status !== "ABORTED") completed++;
     }
     this.merges.delete(bs.mergeId);
     item.buildset = null;
@@ -156,6 +156,7 @@ export class Core {
       reason,
       submit,
       state: tested ? (item.buildset?.state ?? null) : null,
+      buildsetId: tested ? (item.buildset?.id ?? null) : null,
       jobs: jobReports(item.buildset, this.jobsOf(item)),
       enqueuedAt: item.enqueuedAt,
     });

@@ -154,11 +154,11 @@ function buildFinished(core: Core, buildId: number, result: BuildResult): void {
   if (!pp?.failFast || !voting) return;
   // fail-fast: the item is failing; stop spending executors on it.
   for (const other of bs.jobs) {
-    if (other.status === "waiting") other.status = "CANCELLED";
+    if (other.status === "waiting") other.status = "ABORTED";
     if (other.status !== "running" || other.buildId === null) continue;
     core.builds.delete(other.buildId);
     core.state.running--;
-    other.status = "CANCELLED";
+    other.status = "ABORTED";
     other.endedAt = core.now;
     core.emit({ type: "cancel-build", buildId: other.buildId, itemId: item.id, job: other.name });
   }

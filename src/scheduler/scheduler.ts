@@ -56,7 +56,12 @@ export class Scheduler {
     if (!s || typeof s !== "object" || s.version !== 1 || !Array.isArray(s.queues) || !Array.isArray(s.merged)) {
       throw new Error("scheduler: not a version-1 scheduler state");
     }
-    return new Scheduler(layout, options, structuredClone(s as SchedulerState));
+    const state = structuredClone(s as SchedulerState);
+    // Snapshots written before the one result vocabulary called a cancelled job CANCELLED.
+    for (const q of state.queues) {
+      for (const item of q.items) for (const run of item.buildset?.jobs ?? []) if ((run.status as string) === "CANCELLED") run.status = "ABORTED";
+    }
+    return new Scheduler(layout, options, state);
   }
 
   /** Read-only status of every queue (see view.ts). */

@@ -38,6 +38,7 @@ export function startBuilds(core: Core): void {
             pipeline: item.pipeline,
             job: run.name,
             mergeId: bs.mergeId,
+            buildsetId: bs.id,
             state: bs.state.slice(),
           });
         }

@@ -75,7 +75,8 @@ export const TERMINAL: ReadonlySet<JobStatus> = new Set<JobStatus>([
   "SUCCESS",
   "FAILURE",
   "TIMED_OUT",
+  "RETRY_LIMIT",
   "ERROR",
+  "ABORTED",
   "SKIPPED",
-  "CANCELLED",
 ]);

@@ -71,8 +71,13 @@ export interface Change {
   meta?: JsonValue;
 }
 
-/** What a build ended with. ERROR = infrastructure, retries exhausted: never the change's fault. */
-export type BuildResult = "SUCCESS" | "FAILURE" | "TIMED_OUT" | "ERROR";
+/**
+ * How a build ended, in Zuul's words; the one vocabulary from the runner to the store, the API and
+ * the page. Only FAILURE and TIMED_OUT are the change's fault. RETRY_LIMIT: the infrastructure
+ * failed on every attempt; ERROR: the build could not be run at all (e.g. its workspace could not
+ * be made); both are ours, never voted on. ABORTED: cancelled (a reset, a dequeue, a new patchset).
+ */
+export type BuildResult = "SUCCESS" | "FAILURE" | "TIMED_OUT" | "RETRY_LIMIT" | "ERROR" | "ABORTED";
 
 export type SchedulerEvent =
   /** `needs`: change records of dependencies (independent pipelines merge them into the state). */
@@ -95,7 +100,8 @@ export type SchedulerEvent =
 
 export type ReportResult = 1 | -1 | "merge-conflict" | "merge-failure" | "dequeued" | "error";
 
-export type JobStatus = "waiting" | "running" | BuildResult | "SKIPPED" | "CANCELLED";
+/** SKIPPED: a job it depends on did not succeed, so it never ran. */
+export type JobStatus = "waiting" | "running" | BuildResult | "SKIPPED";
 
 export interface JobReport {
   job: string;
@@ -108,15 +114,17 @@ export interface JobReport {
 
 export type Command =
   /** Build the speculative state: `changes` in order (non-failing items ahead, then the item). */
-  | { type: "merge"; mergeId: number; itemId: number; pipeline: string; queue: string; changes: Change[] }
+  /** `buildsetId`: the buildset this state is for (one merge per buildset: the ids differ only in name). */
+  | { type: "merge"; mergeId: number; buildsetId: number; itemId: number; pipeline: string; queue: string; changes: Change[] }
   /** Run `job` on the workspace of merge `mergeId`; `state` lists its change ids in merge order. */
-  | { type: "start-build"; buildId: number; itemId: number; pipeline: string; job: string; mergeId: number; state: string[] }
+  | { type: "start-build"; buildId: number; buildsetId: number; itemId: number; pipeline: string; job: string; mergeId: number; state: string[] }
   /** Cancel a running build; its completion, if it still arrives, is discarded. */
   | { type: "cancel-build"; buildId: number; itemId: number; job: string }
   /**
    * The item's result. `submit: true` (dependent/serial success): submit the change, then answer
    * with submit-done / submit-failed; the item counts as merged only after submit-done.
-   * `state`: the change ids its reported builds were tested on (null when it never had one).
+   * `state`: the change ids its reported builds were tested on (null when it never had one), and
+   * `buildsetId` the buildset they belong to.
    */
   | {
       type: "report";
@@ -127,6 +135,7 @@ export type Command =
       reason: string;
       submit: boolean;
       state: string[] | null;
+      buildsetId: number | null;
       jobs: JobReport[];
       enqueuedAt: number;
     }

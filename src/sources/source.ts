@@ -1,7 +1,12 @@
 /**
- * The Source room's contract: what a code-review system tells gatebox (TriggerEvents) and how a source's
- * cursor survives restarts (SourceStateStore). Self-contained: nothing here imports other rooms.
+ * The Source room's contract, everything the driver knows of a code-review system: what it tells
+ * gatebox (TriggerEvents, from a polling Source), what gatebox may ask it (ChangeLookup), where
+ * results go (Reporter), and the typed record of a change the scheduler carries (ChangeMeta). The
+ * driver imports this file and never `sources/gerrit/`, so another source (a plain git remote,
+ * GitHub) plugs in without touching it. Imports only the pure core's and the config's types.
  */
+import type { PipelineConfig } from "../config/model.ts";
+import type { Change, Command } from "../scheduler/index.ts";
 
 export type TriggerEventType =
   | "patchset-created"
@@ -22,7 +27,8 @@ export type Dependency =
   | { kind: "url"; url: string; host: string; number: number }
   | { kind: "change-id"; changeId: string };
 
-export interface ChangeRef {
+/** A change at its current patchset, as the source reports it in a TriggerEvent. */
+export interface SourceChange {
   number: number;
   patchset: number;
   /** The patchset's commit SHA. */
@@ -50,7 +56,7 @@ export interface TriggerEvent {
   type: TriggerEventType;
   project: string;
   branch: string;
-  change: ChangeRef;
+  change: SourceChange;
   /** comment-added: the votes of `account` that changed with this event. */
   approvals?: Approval[];
   /** comment-added: the human's text, without Gerrit's `Patch Set N: Label+V` header line. */
@@ -113,4 +119,101 @@ export class MemoryStateStore<S> implements SourceStateStore<S> {
     this.state = structuredClone(state);
     this.saves += 1;
   }
+}
+
+/**
+ * What gatebox keeps of a change's patchset on the scheduler's `Change.meta` (opaque to the core):
+ * written by `schedulerChange`, read back by `changeMeta`. Plain JSON, so it is saved with the
+ * scheduler's snapshot and the store's history.
+ */
+export interface ChangeMeta {
+  [key: string]: string | number;
+  number: number;
+  patchset: number;
+  /** The source's stable identity across patchsets (Gerrit's Change-Id, I + 40 hex). */
+  changeId: string;
+  /** The patchset's commit SHA. */
+  revision: string;
+  /** Where the patchset's commit can be fetched (`refs/changes/XX/N/P`). */
+  ref: string;
+  url: string;
+  subject: string;
+  /** The owner's name as shown to people. */
+  owner: string;
+}
+
+/** The scheduler's record of a change at one patchset: the one place a source change becomes one. */
+export function schedulerChange(project: string, branch: string, c: SourceChange): Change {
+  const meta: ChangeMeta = {
+    number: c.number,
+    patchset: c.patchset,
+    changeId: c.changeId,
+    revision: c.revision,
+    ref: c.ref,
+    url: c.url,
+    subject: c.subject,
+    owner: c.owner.name ?? c.owner.username ?? String(c.owner.accountId),
+  };
+  return { id: String(c.number), project, branch, dependsOn: [], meta };
+}
+
+const META_NUMBERS = ["number", "patchset"] as const;
+const META_STRINGS = ["changeId", "revision", "ref", "url", "subject", "owner"] as const;
+
+/** Whether a value (e.g. read back from JSON) is a complete ChangeMeta. */
+export function isChangeMeta(value: unknown): value is ChangeMeta {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  return META_NUMBERS.every((k) => typeof v[k] === "number") && META_STRINGS.every((k) => typeof v[k] === "string");
+}
+
+/** The typed meta of a change that entered through `schedulerChange`; anything else is a bug. */
+export function changeMeta(change: Pick<Change, "id" | "meta">): ChangeMeta {
+  if (!isChangeMeta(change.meta)) throw new Error(`change ${change.id} carries no source record (a bug)`);
+  return change.meta;
+}
+
+export type ChangeStatus = "NEW" | "MERGED" | "ABANDONED";
+
+/** Current votes on a change's current patchset: label → every account's value. */
+export type Votes = Record<string, number[]>;
+
+/**
+ * What the driver may ask a source about a change, beyond the events it delivers. Errors are the
+ * source's (unreachable: InfraError; an unknown change: InputError) and are never voted on.
+ */
+export interface ChangeLookup {
+  /** The change's current patchset as the scheduler's record, its status and its Depends-On footers. */
+  change(number: number, project?: string): Promise<{ status: ChangeStatus; record: Change; dependsOn: Dependency[] }>;
+  /** Open changes of configured projects carrying this Change-Id (unique per project and branch only). */
+  openByChangeId(changeId: string): Promise<number[]>;
+  /** The current votes of a change (read from the source, not from the event). */
+  votes(project: string, number: number): Promise<Votes>;
+}
+
+export type ReportCommand = Extract<Command, { type: "report" }>;
+
+/** How a submit went: `reason` is the source's refusal text, shown to people, never parsed. */
+export type SubmitAnswer = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Where a pipeline's results go (the Gerrit reporter in production; recorders in tests).
+ *
+ * Contract: the driver may call any method again after a crash (it re-sends reports it had not
+ * finished), so an implementation re-reads the change first and never double-applies: `report`
+ * with `submit` on a change that is merged already answers `{ ok: true }`; nothing is posted on a
+ * patchset that is no longer current. A `dequeued` result is not reported (the item left by an
+ * event, not by a result); an `error` result is reported without a vote. Errors thrown are the
+ * source's: one with an HTTP-like `status` of 4xx (not 408/429) is permanent (e.g. no permission)
+ * and is not retried; any other is retried with backoff.
+ */
+export interface Reporter {
+  /** The item entered a pipeline that has a `start` action (e.g. Verified 0, "Starting gate jobs"). */
+  start(pipeline: PipelineConfig, change: Change): Promise<void>;
+  /**
+   * The item's result: vote and message per the pipeline's success or failure action, each job
+   * with its result, duration and log link; then, when `report.submit`, submit the tested
+   * patchset and say how that went. Null when nothing was to be submitted.
+   */
+  report(pipeline: PipelineConfig, report: ReportCommand): Promise<SubmitAnswer | null>;
 }

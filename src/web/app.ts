@@ -10,14 +10,14 @@ import { buildId, historyFilter, oneOf, optionalInt, optionalString, RESULTS } f
 import { readRoutes } from "./api/read-routes.ts";
 import { ASSETS } from "./assets.gen.ts";
 import type { WebContext } from "./context.ts";
-import { jobHistory, listBuildsets, queueTimes } from "./history-queries.ts";
+import { jobHistory, listBuildsets, queueTimes } from "../store/history-queries.ts";
 import { buildPage } from "./pages/build.ts";
 import { buildsPage } from "./pages/builds.ts";
 import { historyPage } from "./pages/history.ts";
 import { layout } from "./pages/layout.ts";
 import { setupNotice } from "./pages/setup.ts";
 import { statusShell } from "./pages/status.ts";
-import { getBuild, listBuilds } from "./queries.ts";
+import { getBuild, listBuilds } from "../store/queries.ts";
 import { StatusSource } from "./status-source.ts";
 
 export type { AdminActions, ChangeRequest, ConsoleAccess, EnqueueRequest, WebContext } from "./context.ts";

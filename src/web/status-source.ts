@@ -1,5 +1,5 @@
 import type { WebContext } from "./context.ts";
-import { medianDurations } from "./queries.ts";
+import { medianDurations } from "../store/queries.ts";
 import { jobNames, type StatusJson, toStatusJson } from "./status-view.ts";
 
 const MEDIAN_TTL_SECONDS = 30;

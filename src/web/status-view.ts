@@ -1,4 +1,5 @@
 import type { ItemView, JobView, SchedulerView } from "../scheduler/index.ts";
+import { isChangeMeta } from "../sources/source.ts";
 import { layoutQueue } from "./status-tree.ts";
 
 /**
@@ -175,20 +176,17 @@ function jobJson(j: ItemView["jobs"][number], estimate: number | null, now: numb
 }
 
 function changeJson(item: ItemView): StatusChange {
-  const meta = (item.change.meta && typeof item.change.meta === "object" && !Array.isArray(item.change.meta) ? item.change.meta : {}) as Record<
-    string,
-    unknown
-  >;
-  const num = typeof meta["number"] === "number" ? meta["number"] : Number.isInteger(Number(item.change.id)) ? Number(item.change.id) : null;
-  const str = (k: string) => (typeof meta[k] === "string" ? (meta[k] as string) : "");
+  // Changes from a source carry their record; others (tests, simulations) only their id.
+  const meta = isChangeMeta(item.change.meta) ? item.change.meta : null;
+  const id = Number(item.change.id);
   return {
     id: item.change.id,
-    number: num,
-    patchset: typeof meta["patchset"] === "number" ? meta["patchset"] : null,
+    number: meta?.number ?? (Number.isSafeInteger(id) ? id : null),
+    patchset: meta?.patchset ?? null,
     project: item.change.project,
     branch: item.change.branch,
-    owner: str("owner"),
-    subject: str("subject"),
-    url: str("url"),
+    owner: meta?.owner ?? "",
+    subject: meta?.subject ?? "",
+    url: meta?.url ?? "",
   };
 }

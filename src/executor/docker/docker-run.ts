@@ -42,6 +42,10 @@ export class DockerRun implements Run {
     this.exit.catch(() => {});
   }
 
+  get runId(): string {
+    return this.container.id;
+  }
+
   wait(): Promise<RunExit> {
     return this.exit;
   }

@@ -114,6 +114,10 @@ class LocalRun implements Run {
   readonly spawned: Promise<void>;
   private readonly exit: Promise<RunExit>;
 
+  get runId(): string {
+    return String(this.child.pid ?? "");
+  }
+
   constructor(
     readonly buildId: string,
     private readonly child: ChildProcess,

@@ -3,10 +3,10 @@
  * recorded shapes.
  */
 import { parseDependsOn } from "../depends-on.ts";
-import type { AccountRef, ChangeRef } from "../source.ts";
+import type { AccountRef, ChangeStatus, SourceChange } from "../source.ts";
 import type { AccountInfo, ChangeInfo } from "./wire.ts";
 
-export type ChangeStatus = "NEW" | "MERGED" | "ABANDONED";
+export type { ChangeStatus };
 
 export interface Vote {
   label: string;
@@ -112,8 +112,8 @@ export function changeUrl(baseUrl: string, project: string, number: number): str
   return `${baseUrl.replace(/\/+$/, "")}/c/${project}/+/${number}`;
 }
 
-/** The ChangeRef of a TriggerEvent; needs CURRENT_REVISION (and CURRENT_COMMIT for dependsOn). */
-export function toChangeRef(c: GerritChange, baseUrl: string): ChangeRef {
+/** The SourceChange of a TriggerEvent; needs CURRENT_REVISION (and CURRENT_COMMIT for dependsOn). */
+export function toSourceChange(c: GerritChange, baseUrl: string): SourceChange {
   return {
     number: c.number,
     patchset: c.patchset ?? 0,

@@ -5,7 +5,7 @@ import { streamSSE } from "hono/streaming";
 import { castEvent, castHeader } from "../../logs/asciicast.ts";
 import { logText, renderConsoleFile } from "../console-stream.ts";
 import type { WebContext } from "../context.ts";
-import { getBuild } from "../queries.ts";
+import { getBuild } from "../../store/queries.ts";
 import { buildId } from "./params.ts";
 
 /**

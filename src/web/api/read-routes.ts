@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { WebContext } from "../context.ts";
-import { jobHistory, listBuildsets, queueTimes } from "../history-queries.ts";
-import { getBuild, getChange, listBuilds } from "../queries.ts";
+import { jobHistory, listBuildsets, queueTimes } from "../../store/history-queries.ts";
+import { getBuild, getChange, listBuilds } from "../../store/queries.ts";
 import type { StatusSource } from "../status-source.ts";
 import { bad, buildId, historyFilter, oneOf, optionalInt, optionalString, RESULTS } from "./params.ts";
 

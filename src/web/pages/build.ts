@@ -1,6 +1,6 @@
 import { html } from "hono/html";
 import { formatDuration } from "../charts.ts";
-import type { getBuild } from "../queries.ts";
+import type { getBuild } from "../../store/queries.ts";
 
 type Found = NonNullable<ReturnType<typeof getBuild>>;
 

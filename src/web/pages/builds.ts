@@ -1,6 +1,6 @@
 import { html } from "hono/html";
 import { formatDuration } from "../charts.ts";
-import type { BuildRow } from "../queries.ts";
+import type { BuildRow } from "../../store/queries.ts";
 import { resultClass } from "./build.ts";
 
 export interface BuildsPageFilter {

@@ -1,6 +1,6 @@
 import { html, raw } from "hono/html";
 import { barChart, formatDuration, lineChart } from "../charts.ts";
-import type { JobHistory, listBuildsets, QueueTime } from "../history-queries.ts";
+import type { JobHistory, listBuildsets, QueueTime } from "../../store/history-queries.ts";
 import { resultClass } from "./build.ts";
 
 export interface HistoryPageFilter {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/load.ts";
-import { type RunningServer, startServer } from "../../../src/server.ts";
+import { type RunningServer, startServer } from "../../../src/server/server.ts";
 import { REPO_ROOT } from "../../support/binary.ts";
 
 // The client commands against a running gatebox (no Gerrit: the pipelines are empty).

@@ -2,20 +2,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/load.ts";
-import { Driver, type DriverSnapshot } from "../../../src/driver/driver.ts";
-import type { BuildRunner } from "../../../src/driver/executor-pool.ts";
-import { layoutFromConfig } from "../../../src/driver/layout.ts";
-import type { GateReporter } from "../../../src/driver/reporter.ts";
-import { CorePort } from "../../../src/driver/scheduler-port.ts";
+import type { Driver } from "../../../src/driver/driver.ts";
+import { restoreDriver } from "../../../src/driver/restore.ts";
+import type { CorePort } from "../../../src/driver/scheduler-port.ts";
 import type { BuildHandle, BuildOutcome, BuildRequest } from "../../../src/executor/executor.ts";
+import type { BuildRunner } from "../../../src/executor/pool.ts";
 import type { Merger } from "../../../src/merger/merger.ts";
 import type { RepoState } from "../../../src/merger/types.ts";
 import type { Change } from "../../../src/scheduler/types.ts";
+import type { Reporter } from "../../../src/sources/source.ts";
 import { openDatabase, type OpenStore } from "../../../src/store/db.ts";
-import { events, schedulerState } from "../../../src/store/schema.ts";
+import { Journal } from "../../../src/store/journal.ts";
+import { events } from "../../../src/store/schema.ts";
 
 // The driver against its real store and scheduler, with fakes for git, Docker and Gerrit, "crashed"
 // (abandoned mid-run, as SIGKILL would) after every possible number of handled inputs and started
@@ -95,7 +95,7 @@ class Process {
     };
   }
 
-  reporter(): GateReporter {
+  reporter(): Reporter {
     return {
       start: async () => {},
       report: async (_p, report) => {
@@ -122,23 +122,19 @@ afterEach(() => {
 });
 
 function start(store: OpenStore, proc: Process): { driver: Driver; core: CorePort } {
-  const saved = store.db.select().from(schedulerState).where(eq(schedulerState.id, 1)).get();
-  const snapshot = saved ? (JSON.parse(saved.snapshot) as DriverSnapshot) : undefined;
-  const core = CorePort.create(layoutFromConfig(config), { capacity: 10 }, snapshot?.core);
-  const driver = new Driver({
+  // The server's own restore path (src/driver/restore.ts), not a copy of it.
+  return restoreDriver({
     config,
-    core,
-    ...(snapshot ? { snapshot } : {}),
+    journal: new Journal(store.db),
     merger: proc.merger(),
     executor: proc.runner(),
     reporter: proc.reporter(),
-    store,
+    capacity: 10,
     log: (l) => {
       if (process.env.CRASH_DEBUG) console.log(l);
     },
     now: () => 0,
   });
-  return { driver, core };
 }
 
 const change = (id: string): Change => ({ id, project: "p", branch: "main", dependsOn: [], meta: { number: Number(id), patchset: 1, revision: id, ref: "r", url: "", subject: "", owner: "", changeId: "" } });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/load.ts";
-import { type RunningServer, startServer } from "../../../src/server.ts";
+import { type RunningServer, startServer } from "../../../src/server/server.ts";
 
 let dir = "";
 let server: RunningServer | null = null;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Secret } from "../../../src/config/secret.ts";
-import { Records } from "../../../src/driver/records.ts";
+import { Journal } from "../../../src/store/journal.ts";
 import { InputError } from "../../../src/errors.ts";
 import { ConsoleHub } from "../../../src/logs/console-hub.ts";
 import { type Change, type Command, type Layout, Scheduler, type SchedulerEvent } from "../../../src/scheduler/index.ts";
@@ -13,7 +13,7 @@ import type { ChangeRequest, EnqueueRequest, WebContext } from "../../../src/web
 
 /**
  * A realistic web fixture: the real scheduler core driven to a gate with a failing item branched
- * off the line, the real store written by the driver's Records, and real console files. Used by
+ * off the line, the real store written by the driver's Journal, and real console files. Used by
  * the web API tests, the browser tests and the benchmark.
  */
 
@@ -56,7 +56,7 @@ function change(n: number, project: string, owner: string, subject: string): Cha
     project,
     branch: "main",
     dependsOn: [],
-    meta: { number: n, patchset: 2, revision: "f".repeat(40), ref: `refs/changes/${n % 100}/${n}/2`, url: `http://gerrit.test/c/${project}/+/${n}`, subject, owner },
+    meta: { number: n, patchset: 2, changeId: `I${String(n).padStart(40, "0")}`, revision: "f".repeat(40), ref: `refs/changes/${n % 100}/${n}/2`, url: `http://gerrit.test/c/${project}/+/${n}`, subject, owner },
   };
 }
 
@@ -72,7 +72,7 @@ export function createFixture(opts: FixtureOptions = {}): Fixture {
   const hub = new ConsoleHub(join(dir, "logs"));
   const clock = { now: T0 };
   const scheduler = new Scheduler(LAYOUT, { capacity: opts.capacity ?? 8 });
-  const records = new Records(store.db);
+  const journal = new Journal(store.db);
   const listeners = new Set<() => void>();
   const calls: Fixture["calls"] = [];
 
@@ -106,10 +106,11 @@ export function createFixture(opts: FixtureOptions = {}): Fixture {
       const ev = pending.shift()!;
       const cmds = scheduler.handle(ev, clock.now);
       for (const cmd of cmds) {
-        records.command(cmd, clock.now, () => "acme");
+        journal.command(cmd, clock.now, () => "acme");
         if (cmd.type === "merge") pending.push({ type: "merge-done", mergeId: cmd.mergeId });
         if (cmd.type === "start-build") {
           pending.push({ type: "build-started", buildId: cmd.buildId });
+          journal.buildStarted(cmd.buildId, clock.now, { executor: "docker", containerId: `c${cmd.buildId}` });
           const w = hub.open(String(cmd.buildId));
           w.info(`running ${cmd.job} on ${cmd.state.join(" + ")}`);
           w.stdout(new TextEncoder().encode(`\x1b[1m$ make ${cmd.job}\x1b[0m\n`));
@@ -144,7 +145,7 @@ export function createFixture(opts: FixtureOptions = {}): Fixture {
       w.stdout(new TextEncoder().encode(output));
       w.close(result);
       const row = store.db.select().from(builds).where(eq(builds.id, id)).get();
-      records.buildFinished(Number(id), {
+      journal.buildFinished(Number(id), {
         buildId: id,
         result,
         exitCode: result === "SUCCESS" ? 0 : 1,

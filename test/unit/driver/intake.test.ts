@@ -1,14 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { intake } from "../../../src/driver/intake.ts";
-import type { Votes } from "../../../src/driver/triggers.ts";
 import type { SchedulerEvent } from "../../../src/scheduler/types.ts";
-import type { TriggerEvent } from "../../../src/sources/source.ts";
+import type { ChangeLookup, TriggerEvent, Votes } from "../../../src/sources/source.ts";
 import { driverConfig, triggerEvent } from "./fixtures.ts";
 
 const config = driverConfig("  - {name: org/a, check: {jobs: [unit]}, gate: {jobs: [unit]}, post: {jobs: [unit]}}");
 
 function event(type: TriggerEvent["type"], extra: Partial<TriggerEvent> = {}): TriggerEvent {
   return triggerEvent({ type, ...extra });
+}
+
+/** The source: every change open, with no dependencies of its own; `votes` the current votes. */
+function lookup(votes: Votes): ChangeLookup {
+  return {
+    change: async (number) => ({ status: "NEW", record: { id: String(number), project: "org/b", branch: "main", dependsOn: [] }, dependsOn: [] }),
+    openByChangeId: async () => [],
+    votes: async () => votes,
+  };
 }
 
 async function run(ev: TriggerEvent, votes: Votes, enqueued: string[] = [], patchsets: number[] = [1]) {
@@ -19,8 +27,7 @@ async function run(ev: TriggerEvent, votes: Votes, enqueued: string[] = [], patc
       submit: (e) => out.push(e),
       isEnqueued: (pipeline) => enqueued.includes(pipeline),
       enqueuedPatchsets: () => patchsets,
-      votes: async () => votes,
-      dependencies: async () => ({ dependsOn: ["4"], needs: [] }),
+      lookup: lookup(votes),
       log: () => {},
     },
     ev,
@@ -57,10 +64,12 @@ describe("intake", () => {
   it("the enqueued change carries its resolved dependencies", async () => {
     const out: SchedulerEvent[] = [];
     await intake(
-      { config, submit: (e) => out.push(e), isEnqueued: () => false, enqueuedPatchsets: () => [], votes: async () => ({}), dependencies: async () => ({ dependsOn: ["4"], needs: [] }), log: () => {} },
+      { config, submit: (e) => out.push(e), isEnqueued: () => false, enqueuedPatchsets: () => [], lookup: lookup({}), log: () => {} },
       event("patchset-created"),
     );
     const enq = out.find((e) => e.type === "enqueue");
-    expect(enq?.type === "enqueue" && enq.change.dependsOn).toEqual(["4"]);
+    // Depends-On change 7, resolved at the source (open: a dependency, and a need of the item).
+    expect(enq?.type === "enqueue" && enq.change.dependsOn).toEqual(["7"]);
+    expect(enq?.type === "enqueue" && enq.needs?.map((c) => c.id)).toEqual(["7"]);
   });
 });

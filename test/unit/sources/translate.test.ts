@@ -8,7 +8,7 @@ import {
   parseGerritTime,
   patchsetRef,
   toChange,
-  toChangeRef,
+  toSourceChange,
 } from "../../../src/sources/gerrit/translate.ts";
 import { changeInfo } from "../../../src/sources/gerrit/wire.ts";
 
@@ -51,7 +51,7 @@ describe("Gerrit JSON → domain", () => {
     expect(c.messages).toEqual([
       { id: "a1b2", authorId: 1000097, date: "2026-11-24 13:06:00.000000000", message: "Patch Set 2: Code-Review+2", patchset: 2 },
     ]);
-    const ref = toChangeRef(c, "https://review.example.org/");
+    const ref = toSourceChange(c, "https://review.example.org/");
     expect(ref.url).toBe("https://review.example.org/c/org/project/+/1234");
     expect(ref.dependsOn).toEqual([
       { kind: "url", url: "https://review.example.org/c/org/other/+/1200", host: "review.example.org", number: 1200 },

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { SchedulerView } from "../../../src/scheduler/index.ts";
-import { formatStatus } from "../../../src/web/status-text.ts";
+import { formatStatus } from "../../../src/cli/status-text.ts";
 import { jobNames, toStatusJson } from "../../../src/web/status-view.ts";
 
-const meta = (n: number) => ({ number: n, patchset: 3, revision: "r", ref: "ref", url: `http://g/${n}`, subject: `subject ${n}`, owner: `owner ${n}` });
+const meta = (n: number) => ({ number: n, patchset: 3, changeId: `I${n}`, revision: "r", ref: "ref", url: `http://g/${n}`, subject: `subject ${n}`, owner: `owner ${n}` });
 const view: SchedulerView = {
   running: 2,
   capacity: 4,

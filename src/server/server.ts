@@ -1,16 +1,15 @@
 import { join } from "node:path";
-import { eq } from "drizzle-orm";
-import type { GateboxConfig } from "./config/model.ts";
-import type { Secret } from "./config/secret.ts";
-import { resolveSecret } from "./config/secrets.ts";
-import { type Gate, startGate } from "./driver/gate.ts";
-import { InputError } from "./errors.ts";
-import { ConsoleHub } from "./logs/console-hub.ts";
-import { startTcpConsole, type TcpConsole } from "./logs/tcp-console.ts";
-import type { SchedulerView } from "./scheduler/index.ts";
-import { openDatabase, type OpenStore } from "./store/db.ts";
-import { builds } from "./store/schema.ts";
-import { type AdminActions, createApp } from "./web/app.ts";
+import type { GateboxConfig } from "../config/model.ts";
+import type { Secret } from "../config/secret.ts";
+import { resolveSecret } from "../config/secrets.ts";
+import { ConsoleHub } from "../logs/console-hub.ts";
+import { startTcpConsole, type TcpConsole } from "../logs/tcp-console.ts";
+import type { SchedulerView } from "../scheduler/index.ts";
+import { openDatabase, type OpenStore } from "../store/db.ts";
+import { buildExists } from "../store/queries.ts";
+import { createApp } from "../web/app.ts";
+import { adminActions } from "./admin.ts";
+import { type Gate, startGate } from "./gate.ts";
 
 export interface ServerOptions {
   config: GateboxConfig;
@@ -30,7 +29,10 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Composes the rooms for `gatebox serve`: store, gate (when configured), web, TCP console. */
+/**
+ * `gatebox serve`: the one place that composes the rooms (docs/architecture.md): the store, the
+ * gate (when a Gerrit connection is configured, see gate.ts), the web app and the TCP console.
+ */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { config } = opts;
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -69,7 +71,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           consoles,
           host: consoleListen.host,
           port: consoleListen.port,
-          exists: (id) => consoles.isLive(id) || store.db.select({ id: builds.id }).from(builds).where(eq(builds.id, id)).get() !== undefined,
+          exists: (id) => consoles.isLive(id) || buildExists(store.db, id),
           log,
         });
         const t = tcp;
@@ -101,37 +103,4 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
 function emptyView(config: GateboxConfig): SchedulerView {
   return { running: 0, capacity: null, pipelines: config.pipelines.map((p) => ({ name: p.name, manager: p.manager, queues: [] })) };
-}
-
-/** The API's admin actions as scheduler events; names that are not there are the user's error. */
-function adminActions(config: GateboxConfig, gate: Gate | null): AdminActions {
-  const need = (pipeline: string): Gate => {
-    if (!gate) throw new InputError("no Gerrit connection is configured: there is nothing to act on");
-    if (!config.pipelines.some((p) => p.name === pipeline)) throw new InputError(`pipeline: no pipeline named '${pipeline}'`);
-    return gate;
-  };
-  const inPipeline = (g: Gate, pipeline: string, change: number) => {
-    if (!g.isEnqueued(pipeline, String(change))) throw new InputError(`change: ${change} is not in the ${pipeline} pipeline`);
-  };
-  return {
-    async enqueue({ pipeline, project, change }) {
-      const g = need(pipeline);
-      const p = config.projects.find((x) => x.name === project);
-      if (!p) throw new InputError(`project: no project named '${project}' is configured`);
-      if (!p.pipelines.has(pipeline)) throw new InputError(`project: ${project} does not take part in the ${pipeline} pipeline`);
-      await g.enqueue(pipeline, project, change);
-    },
-    async dequeue({ pipeline, change }) {
-      const g = need(pipeline);
-      inPipeline(g, pipeline, change);
-      g.submit({ type: "dequeue", pipeline, changeId: String(change) });
-      await g.settled();
-    },
-    async promote({ pipeline, change }) {
-      const g = need(pipeline);
-      inPipeline(g, pipeline, change);
-      g.submit({ type: "promote", pipeline, changeId: String(change) });
-      await g.settled();
-    },
-  };
 }

@@ -1,20 +1,20 @@
-import type { PipelineConfig, ReporterAction } from "../config/model.ts";
-import type { Change } from "../scheduler/types.ts";
-import { SubmitRefused } from "../sources/gerrit/errors.ts";
-import type { GerritReporter, PipelineReporting, ReportTarget } from "../sources/gerrit/reporter.ts";
-import type { ResultReport } from "../sources/gerrit/report-format.ts";
-import type { GateReporter, ReportCommand, ReportedJob, SubmitAnswer } from "./reporter.ts";
-import type { ChangeMeta } from "./triggers.ts";
+import type { PipelineConfig, ReporterAction } from "../../config/model.ts";
+import type { Change, JobReport } from "../../scheduler/index.ts";
+import { changeMeta, type Reporter, type ReportCommand, type SubmitAnswer } from "../source.ts";
+import { SubmitRefused } from "./errors.ts";
+import type { BuildSummary, ResultReport } from "./report-format.ts";
+import type { GerritReporter, PipelineReporting, ReportTarget } from "./reporter.ts";
 
 /**
  * The pipelines' reporters (start/success/failure actions of the config) carried out on Gerrit.
  * Silent pipelines (no actions) post nothing. A `dequeued` item is not reported (it left by an
  * event, not by its result); an infrastructure `error` is reported without a vote.
  */
-export class GerritGateReporter implements GateReporter {
+export class GerritPipelineReporter implements Reporter {
+  /** `webUrl`: gatebox's public web address, for the status and build links in messages. */
   constructor(
     private readonly gerrit: GerritReporter,
-    private readonly statusUrl: string,
+    private readonly webUrl: string,
   ) {}
 
   async start(pipeline: PipelineConfig, change: Change): Promise<void> {
@@ -24,11 +24,11 @@ export class GerritGateReporter implements GateReporter {
       ...reporting(pipeline, action),
       startVote: firstVote(action),
       startMessage: action.comment,
-      statusUrl: `${this.statusUrl}/?change=${change.id}`,
+      statusUrl: `${this.webUrl}/?change=${change.id}`,
     });
   }
 
-  async report(pipeline: PipelineConfig, report: ReportCommand, jobs: ReportedJob[]): Promise<SubmitAnswer | null> {
+  async report(pipeline: PipelineConfig, report: ReportCommand): Promise<SubmitAnswer | null> {
     const success = report.result === 1;
     const action = success ? pipeline.success : pipeline.failure;
     if (report.result === "dequeued" || !action) return report.submit ? { ok: true } : null;
@@ -41,13 +41,7 @@ export class GerritGateReporter implements GateReporter {
     const result: ResultReport = {
       success,
       ...verdict(pipeline.name, report),
-      builds: jobs.map((j) => ({
-        job: j.job,
-        result: j.result,
-        voting: j.voting,
-        ...(j.duration !== null ? { durationMs: j.duration * 1000 } : {}),
-        ...(j.url !== null ? { logUrl: j.url } : {}),
-      })),
+      builds: report.jobs.map((j) => this.summary(j)),
     };
     try {
       const outcome = await this.gerrit.reportResult(target(report.change), p, result);
@@ -61,10 +55,21 @@ export class GerritGateReporter implements GateReporter {
       throw err;
     }
   }
+
+  /** A job's line: its result, how long it ran and where its log is. */
+  private summary(j: JobReport): BuildSummary {
+    return {
+      job: j.job,
+      result: j.status,
+      voting: j.voting,
+      ...(j.startedAt !== null && j.endedAt !== null ? { durationMs: (j.endedAt - j.startedAt) * 1000 } : {}),
+      ...(j.buildId !== null ? { logUrl: `${this.webUrl}/builds/${j.buildId}` } : {}),
+    };
+  }
 }
 
 function target(change: Change): ReportTarget {
-  const meta = change.meta as ChangeMeta;
+  const meta = changeMeta(change);
   return { project: change.project, number: meta.number, revision: meta.revision };
 }
 

@@ -1,5 +1,20 @@
 import { UsageError } from "../errors.ts";
 import { ApiClient, defaultUrl } from "./api-client.ts";
+import { parseFlags, positionals } from "./args.ts";
+import type { CommandModule } from "./commands.ts";
+
+type AdminAction = "enqueue" | "dequeue" | "promote";
+
+/** `gatebox enqueue|dequeue|promote` as the command table loads them. */
+export function adminModule(action: AdminAction): CommandModule {
+  return {
+    run(argv) {
+      const { values, positionals: pos } = parseFlags(action, argv, ADMIN_FLAGS);
+      positionals(action, pos, []);
+      return adminCommand(action, values);
+    },
+  };
+}
 
 /**
  * The shared body of `gatebox enqueue|dequeue|promote`: flags → POST /api/<action> with the admin
@@ -7,7 +22,7 @@ import { ApiClient, defaultUrl } from "./api-client.ts";
  * out of shell history and `ps`).
  */
 export async function adminCommand(
-  action: "enqueue" | "dequeue" | "promote",
+  action: AdminAction,
   values: { url?: string | undefined; "token-env"?: string | undefined; pipeline?: string | undefined; project?: string | undefined; change?: string | undefined },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type DependencyLookup, resolveDependencies } from "../../../src/driver/dependencies.ts";
+import { type DependencyLookup, resolveDependencies } from "../../../src/sources/dependencies.ts";
 import type { Change } from "../../../src/scheduler/types.ts";
-import type { Dependency } from "../../../src/sources/source.ts";
+import type { ChangeStatus, Dependency } from "../../../src/sources/source.ts";
 
 const url = (n: number): Dependency => ({ kind: "url", url: `http://127.0.0.1:1/c/p/+/${n}`, host: "127.0.0.1:1", number: n });
 const record = (n: number): Change => ({ id: String(n), project: "p", branch: "main", dependsOn: [] });
 
-function lookup(changes: Record<number, { status: string; deps?: Dependency[]; changeId?: string }>): DependencyLookup {
+function lookup(changes: Record<number, { status: ChangeStatus; deps?: Dependency[]; changeId?: string }>): DependencyLookup {
   return {
     async change(number) {
       const c = changes[number];

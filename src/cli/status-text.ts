@@ -1,5 +1,5 @@
-import { formatDuration } from "./charts.ts";
-import type { StatusItem, StatusJob, StatusJson } from "./status-view.ts";
+import { formatDuration } from "../web/charts.ts";
+import type { StatusItem, StatusJob, StatusJson } from "../web/status-view.ts";
 
 /** `gatebox status` as text (pure): the same tree as the page, a failing item branching off with ↳. */
 export function formatStatus(s: StatusJson, filter: { pipeline?: string | undefined } = {}): string {

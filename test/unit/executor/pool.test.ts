@@ -1,9 +1,11 @@
 import { expect, it } from "vitest";
-import { ExecutorPool } from "../../../src/driver/executor-pool.ts";
+import { ExecutorPool } from "../../../src/executor/pool.ts";
 import type { BuildHandle, BuildRequest, Executor } from "../../../src/executor/executor.ts";
 
-function fake(name: string, running: number, started: string[]) {
+function fake(name: string, slots: number, running: number, started: string[]) {
   const executor = {
+    name,
+    slots,
     load: { running, queued: 0 },
     startBuild(req: BuildRequest): BuildHandle {
       started.push(`${name}:${req.buildId}`);
@@ -18,12 +20,8 @@ function fake(name: string, running: number, started: string[]) {
 
 it("spreads builds to the least loaded engine, honours a job's executor, and asks every engine after a restart", async () => {
   const started: string[] = [];
-  const pool = new ExecutorPool(
-    new Map([
-      ["a", { executor: fake("a", 2, started), capacity: 4 }],
-      ["b", { executor: fake("b", 0, started), capacity: 2 }],
-    ]),
-  );
+  const pool = new ExecutorPool([fake("a", 4, 2, started), fake("b", 2, 0, started)]);
+  expect(pool.capacity).toBe(6);
   const req = (id: string) => ({ buildId: id, itemId: "1", job: { image: "i", run: "true" } });
   pool.startBuild(req("1")); // a: 2/4, b: 0/2 → b
   pool.startBuild(req("2")); // a: 2/4, b: 1/2 → a (equal load: first wins)

@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, inArray, isNotNull, type SQL } from "drizzle-orm";
-import type { Db } from "../store/db.ts";
-import { builds, buildsets, queueItems } from "../store/schema.ts";
+import type { Db } from "./db.ts";
+import { builds, buildsets, queueItems } from "./schema.ts";
 import { median } from "./queries.ts";
 
 /** The history page's figures, from the store; the bucketing is pure and done here in memory. */

@@ -1,6 +1,7 @@
 import { and, count, desc, eq, inArray, isNotNull, type SQL } from "drizzle-orm";
-import type { Db } from "../store/db.ts";
-import { builds, buildsets, changes, queueItems } from "../store/schema.ts";
+import { isChangeMeta } from "../sources/source.ts";
+import type { Db } from "./db.ts";
+import { builds, buildsets, changes, queueItems } from "./schema.ts";
 
 /** Read-only store queries behind the API and the pages (the web never writes the store). */
 
@@ -100,14 +101,17 @@ export function buildExists(db: Db, id: string): boolean {
 function parseState(text: string): BuildsetChange[] {
   const v = parseJson(text);
   if (!Array.isArray(v)) return [];
-  return v.map((c: { id?: unknown; project?: unknown; meta?: Record<string, unknown> | null }) => ({
-    id: String(c.id ?? ""),
-    project: String(c.project ?? ""),
-    number: typeof c.meta?.["number"] === "number" ? (c.meta["number"] as number) : null,
-    patchset: typeof c.meta?.["patchset"] === "number" ? (c.meta["patchset"] as number) : null,
-    subject: typeof c.meta?.["subject"] === "string" ? (c.meta["subject"] as string) : "",
-    url: typeof c.meta?.["url"] === "string" ? (c.meta["url"] as string) : "",
-  }));
+  return v.map((c: { id?: unknown; project?: unknown; meta?: unknown }) => {
+    const meta = isChangeMeta(c.meta) ? c.meta : null;
+    return {
+      id: String(c.id ?? ""),
+      project: String(c.project ?? ""),
+      number: meta?.number ?? null,
+      patchset: meta?.patchset ?? null,
+      subject: meta?.subject ?? "",
+      url: meta?.url ?? "",
+    };
+  });
 }
 
 function parseJson(text: string | null): unknown {

@@ -1,7 +1,7 @@
 import { GateboxError, InfraError, InputError } from "../errors.ts";
 import type { ConsoleEvent } from "../logs/console-format.ts";
-import { SseParser } from "./sse-parser.ts";
-import type { StatusJson } from "./status-view.ts";
+import { SseParser } from "../web/sse-parser.ts";
+import type { StatusJson } from "../web/status-view.ts";
 
 /**
  * The HTTP client of the CLI commands that talk to a running gatebox (status, enqueue, dequeue,

@@ -1,13 +1,8 @@
-import type { Change } from "../scheduler/types.ts";
-import type { Dependency } from "../sources/source.ts";
+import type { Change } from "../scheduler/index.ts";
+import type { ChangeLookup, Dependency } from "./source.ts";
 
 /** What resolving needs of the source: a change by number, and open changes by Change-Id. */
-export interface DependencyLookup {
-  /** The change's status, its record for the scheduler, and its own Depends-On footers. */
-  change(number: number): Promise<{ status: string; record: Change; dependsOn: Dependency[] }>;
-  /** Open changes carrying this Change-Id (unique only per project and branch: maybe several). */
-  openByChangeId(changeId: string): Promise<number[]>;
-}
+export type DependencyLookup = Pick<ChangeLookup, "change" | "openByChangeId">;
 
 /** At most this many changes are followed through Depends-On chains (a loop or a huge web stops here). */
 export const MAX_DEPENDENCIES = 50;

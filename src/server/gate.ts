@@ -1,0 +1,140 @@
+import { join } from "node:path";
+import type { GateboxConfig } from "../config/model.ts";
+import { resolveSecret } from "../config/secrets.ts";
+import { intake, enqueueByHand, type IntakeOptions } from "../driver/intake.ts";
+import { restoreDriver } from "../driver/restore.ts";
+import { Executor } from "../executor/executor.ts";
+import { findRunner } from "../executor/find-runner.ts";
+import { ExecutorPool } from "../executor/pool.ts";
+import { ConsoleHub } from "../logs/console-hub.ts";
+import { GitMerger } from "../merger/git-merger.ts";
+import type { SchedulerEvent, SchedulerView } from "../scheduler/index.ts";
+import { connectGerrit } from "../sources/gerrit/connection.ts";
+import type { GerritSourceState } from "../sources/gerrit/poller.ts";
+import type { Source } from "../sources/source.ts";
+import { SqliteStateStore } from "../store/cursors.ts";
+import type { OpenStore } from "../store/db.ts";
+import { Journal } from "../store/journal.ts";
+
+/** The running gate: Gerrit source → scheduler → merger/executor/reporter, recovered from the store. */
+export interface Gate {
+  consoles: ConsoleHub;
+  view(): SchedulerView;
+  submit(event: SchedulerEvent): void;
+  subscribe(fn: () => void): () => void;
+  isEnqueued(pipeline: string, changeId: string): boolean;
+  /** Reads the change's current patchset from Gerrit and enqueues it (the admin action). */
+  enqueue(pipeline: string, project: string, number: number): Promise<void>;
+  /** Every input handled so far is persisted (tests and shutdown). */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** How often the merger's private state refs are pruned, and how old they must be. */
+const GC_EVERY_MS = 60 * 60 * 1000;
+const GC_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** Wires the gate's rooms: the Gerrit connection, the merger, the executors, the driver restored from the store. */
+export async function startGate(config: GateboxConfig, store: OpenStore, log: (line: string) => void): Promise<Gate> {
+  const gerrit = config.gerrit;
+  if (!gerrit) throw new Error("startGate needs a Gerrit connection");
+  const password = resolveSecret(gerrit.password, `${config.file ?? "config"}: connections.gerrit.password`);
+  const merger = new GitMerger({
+    cacheDir: join(config.dataDir, "git"),
+    workspaceRoot: config.workspaceDir,
+    remoteUrl: (project) => `${gerrit.gitUrl}/a/${project}`,
+    credentials: () => ({ username: gerrit.user, password: password.reveal() }),
+  });
+  const instance = `gatebox-${Bun.hash(config.dataDir).toString(16).slice(0, 8)}`;
+  const consoles = new ConsoleHub(join(config.dataDir, "logs"));
+  const executors: Executor[] = [];
+  for (const e of config.executors) {
+    const runner = await findRunner(
+      { kind: e.type, ...(e.endpoint ? { endpoint: e.endpoint } : {}), baseDir: join(config.dataDir, "local-builds", e.name) },
+      instance,
+      `executors[${e.name}]`,
+    );
+    executors.push(new Executor({ name: e.name, runner, consoles, capacity: e.capacity }));
+  }
+  const pool = new ExecutorPool(executors);
+  const projects = config.projects.map((p) => p.name);
+  const { source, lookup, reporter } = connectGerrit({
+    config: gerrit,
+    password: password.reveal(),
+    projects,
+    webUrl: config.web.url,
+    cursor: new SqliteStateStore<GerritSourceState>(store.db, "gerrit"),
+    log,
+    sink: async (events) => {
+      for (const ev of events) await intake(intakeOptions, ev);
+      // The cursor is saved after the sink: make sure the scheduler has persisted these first.
+      await driver.settled();
+    },
+  });
+  const { driver, core } = restoreDriver({ config, journal: new Journal(store.db), merger, executor: pool, reporter, capacity: pool.capacity, log });
+  await driver.resume();
+  const intakeOptions: IntakeOptions = {
+    config,
+    lookup,
+    submit: (ev) => driver.submit(ev),
+    isEnqueued: (pipeline, changeId) => core.isEnqueued(pipeline, changeId),
+    enqueuedPatchsets: (changeId) => core.enqueuedPatchsets(changeId),
+    log,
+  };
+  const polling = source ? startPolling(source, gerrit.url, `every ${gerrit.pollInterval}s for ${projects.length} project(s)`, log) : null;
+  if (!source) log("gatebox: no projects are configured; nothing to poll");
+  const gc = setInterval(() => {
+    merger.gc(GC_MAX_AGE_MS).then(
+      (n) => n > 0 && log(`gatebox: pruned ${n} old speculative state ref(s)`),
+      (err: Error) => log(`gatebox: merger gc failed: ${err.message}`),
+    );
+  }, GC_EVERY_MS);
+
+  return {
+    consoles,
+    view: () => core.view(),
+    submit: (ev) => driver.submit(ev),
+    subscribe: (fn) => driver.subscribe(fn),
+    isEnqueued: (pipeline, changeId) => core.isEnqueued(pipeline, changeId),
+    async enqueue(pipeline, project, number) {
+      await enqueueByHand(intakeOptions, pipeline, project, number);
+      await driver.settled();
+    },
+    settled: () => driver.settled(),
+    async stop() {
+      clearInterval(gc);
+      await polling?.stop();
+      await driver.stop();
+      await merger.close();
+    },
+  };
+}
+
+/**
+ * Starts a source's poll loop. The source may be down or refuse the password when gatebox
+ * starts: the web, the store and builds still come up, and this keeps trying (with backoff).
+ */
+function startPolling(source: Source, where: string, how: string, log: (line: string) => void): { stop(): Promise<void> } {
+  let stopping = false;
+  const started = (async () => {
+    for (let attempt = 1; !stopping; attempt++) {
+      try {
+        await source.start();
+        source.run();
+        log(`gatebox: polling ${where} ${how}`);
+        return;
+      } catch (err) {
+        const delay = Math.min(60, 2 ** Math.min(attempt, 6));
+        log(`gatebox: cannot start polling ${where}: ${(err as Error).message}; trying again in ${delay}s`);
+        for (let waited = 0; waited < delay * 10 && !stopping; waited++) await Bun.sleep(100);
+      }
+    }
+  })();
+  return {
+    async stop() {
+      stopping = true;
+      await started;
+      await source.stop();
+    },
+  };
+}
