@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { loadConfigFile } from "../config/load.ts";
+import { checkSecrets } from "../config/secrets.ts";
 import { InputError } from "../errors.ts";
 import { parseFlags, positionals } from "./args.ts";
 
@@ -11,6 +12,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const config = loadConfigFile(file);
     const projects = config.projects.length;
+    // A secret gatebox cannot read here may be set where it runs: a warning, not an error.
+    for (const warning of checkSecrets(config)) process.stderr.write(`warning: ${warning}\n`);
     process.stdout.write(
       `${file}: valid (${config.pipelines.length} pipelines, ${config.jobs.size} jobs, ${projects} projects)\n`,
     );

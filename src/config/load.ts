@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError } from "../errors.ts";
 import type { SubmitType } from "../merger/types.ts";
+import { crossCheck } from "./checks.ts";
 import type {
   GateboxConfig,
   JobConfig,
@@ -10,11 +11,12 @@ import type {
   ProjectConfig,
   ProjectPipelineConfig,
   ReporterAction,
+  SecretRef,
   TriggerConfig,
 } from "./model.ts";
 import { configSchema, type RawConfig, type RawProjectPipeline } from "./schema.ts";
 import { windowParams } from "./window.ts";
-import { type PathKey, problemAt, type SourceDoc, loadYaml, zodProblems } from "./yaml-source.ts";
+import { formatPath, loadYaml, type PathKey, type SourceDoc, zodProblems } from "./yaml-source.ts";
 
 export const DEFAULT_DATA_DIR = ".gatebox";
 
@@ -39,7 +41,7 @@ export function parseConfig(file: string, text: string): GateboxConfig {
   }
   const problems = crossCheck(doc, parsed.data);
   if (problems.length > 0) throw new InputError(problems.join("\n"), problems);
-  return normalize(file, parsed.data);
+  return normalize(file, parsed.data, doc);
 }
 
 /** The config `gatebox serve` runs on when there is no file: no Gerrit, nothing to gate yet. */
@@ -47,127 +49,26 @@ export function defaultConfig(): GateboxConfig {
   return normalize(null, configSchema.parse({}));
 }
 
-type Check = (doc: SourceDoc, raw: RawConfig, problem: (path: PathKey[], msg: string) => void) => void;
-
-function uniqueNames(section: "pipelines" | "jobs" | "project-templates" | "executors"): Check {
-  return (_doc, raw, problem) => {
-    const seen = new Map<string, number>();
-    raw[section].forEach((entry, i) => {
-      const first = seen.get(entry.name);
-      if (first !== undefined) problem([section, i, "name"], `duplicate name '${entry.name}' (first at ${section}[${first}])`);
-      else seen.set(entry.name, i);
-    });
-  };
-}
-
-const jobDependencies: Check = (_doc, raw, problem) => {
-  const byName = new Map(raw.jobs.map((j) => [j.name, j]));
-  raw.jobs.forEach((j, i) => {
-    j.dependencies.forEach((dep, d) => {
-      if (!byName.has(dep)) problem(["jobs", i, "dependencies", d], `unknown job '${dep}'`);
-    });
-  });
-  // A cycle would leave every job in it waiting forever.
-  const state = new Map<string, "visiting" | "done">();
-  const visit = (n: string, trail: string[]): string[] | null => {
-    if (state.get(n) === "done") return null;
-    if (state.get(n) === "visiting") return [...trail, n];
-    state.set(n, "visiting");
-    for (const dep of byName.get(n)?.dependencies ?? []) {
-      const cycle = visit(dep, [...trail, n]);
-      if (cycle) return cycle;
-    }
-    state.set(n, "done");
-    return null;
-  };
-  raw.jobs.forEach((j, i) => {
-    const cycle = visit(j.name, []);
-    if (cycle) problem(["jobs", i, "dependencies"], `dependency cycle: ${cycle.join(" -> ")}`);
-  });
-};
-
-const regexes: Check = (_doc, raw, problem) => {
-  const tryRegex = (path: PathKey[], src: string | undefined) => {
-    if (src === undefined) return;
-    try {
-      new RegExp(src);
-    } catch (err) {
-      problem(path, `invalid regular expression: ${(err as Error).message}`);
-    }
-  };
-  raw.pipelines.forEach((p, i) => {
-    p.trigger.gerrit.forEach((t, k) => {
-      tryRegex(["pipelines", i, "trigger", "gerrit", k, "comment"], t.comment);
-      tryRegex(["pipelines", i, "trigger", "gerrit", k, "branch"], t.branch);
-    });
-  });
-};
-
-const references: Check = (_doc, raw, problem) => {
-  const pipelines = new Set(raw.pipelines.map((p) => p.name));
-  const jobs = new Set(raw.jobs.map((j) => j.name));
-  const templates = new Set(raw["project-templates"].map((t) => t.name));
-  const executors = new Set(raw.executors.map((e) => e.name));
-  const checkPipelines = (section: "project-templates" | "projects", i: number, entry: Record<string, unknown>, fixed: string[]) => {
-    for (const [key, value] of Object.entries(entry)) {
-      if (fixed.includes(key)) continue;
-      if (!pipelines.has(key)) {
-        problem([section, i, key], `unknown pipeline '${key}' (pipelines: ${[...pipelines].join(", ") || "none defined"})`);
-        continue;
-      }
-      (value as RawProjectPipeline).jobs.forEach((jobName, k) => {
-        if (!jobs.has(jobName)) problem([section, i, key, "jobs", k], `unknown job '${jobName}'`);
-      });
-    }
-  };
-  raw["project-templates"].forEach((t, i) => {
-    checkPipelines("project-templates", i, t, ["name"]);
-  });
-  raw.projects.forEach((p, i) => {
-    checkPipelines("projects", i, p, ["name", "branch", "templates", "queue", "submit-type"]);
-    p.templates.forEach((t, k) => {
-      if (!templates.has(t)) problem(["projects", i, "templates", k], `unknown project-template '${t}'`);
-    });
-  });
-  raw.jobs.forEach((j, i) => {
-    if (j.executor !== undefined && !executors.has(j.executor)) problem(["jobs", i, "executor"], `unknown executor '${j.executor}'`);
-  });
-  if (raw.projects.length > 0 && raw.connections.gerrit === undefined) {
-    problem(["connections"], "projects are configured but connections.gerrit is missing");
-  }
-  raw.pipelines.forEach((p, i) => {
-    if (p["window-ceiling"] !== null && p["window-ceiling"] < p["window-floor"]) {
-      problem(["pipelines", i, "window-ceiling"], `must be at least window-floor (${p["window-floor"]})`);
-    }
-  });
-};
-
-const CHECKS: Check[] = [
-  uniqueNames("pipelines"),
-  uniqueNames("jobs"),
-  uniqueNames("project-templates"),
-  uniqueNames("executors"),
-  jobDependencies,
-  regexes,
-  references,
-];
-
-function crossCheck(doc: SourceDoc, raw: RawConfig): string[] {
-  const problems: string[] = [];
-  for (const check of CHECKS) check(doc, raw, (path, msg) => problems.push(problemAt(doc, path, msg)));
-  return problems;
-}
-
 function parseListen(text: string): Listen {
   const at = text.lastIndexOf(":");
   return { host: text.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(text.slice(at + 1)) };
 }
 
-function reporter(raw: { gerrit?: { labels: Record<string, number>; submit: boolean; comment: boolean } } | undefined): ReporterAction | null {
-  return raw?.gerrit ? { labels: raw.gerrit.labels, submit: raw.gerrit.submit, comment: raw.gerrit.comment } : null;
+/** start has `comment`, success has `submit`; where a key does not exist its value cannot vary. */
+function reporter(
+  raw: { gerrit?: { labels: Record<string, number>; submit?: boolean; comment?: boolean } | undefined } | undefined,
+): ReporterAction | null {
+  const g = raw?.gerrit;
+  return g ? { labels: g.labels, submit: g.submit ?? false, comment: g.comment ?? true } : null;
 }
 
-function normalize(file: string | null, raw: RawConfig): GateboxConfig {
+/** The secret reference with the place that names it, so a missing secret's message leads there. */
+function secretAt(ref: SecretRef, doc: SourceDoc | null, path: PathKey[]): SecretRef {
+  const place = doc ? `${doc.file}:${doc.lineOf(path)}: ${formatPath(path)}` : formatPath(path);
+  return { ...ref, place };
+}
+
+function normalize(file: string | null, raw: RawConfig, doc: SourceDoc | null = null): GateboxConfig {
   const listen = parseListen(raw.web.listen);
   const g = raw.connections.gerrit;
   const pipelines: PipelineConfig[] = raw.pipelines.map((p) => ({
@@ -207,6 +108,7 @@ function normalize(file: string | null, raw: RawConfig): GateboxConfig {
         attempts: j.attempts,
         network: j.network,
         voting: j.voting,
+        separateStderr: j["separate-stderr"],
         dependencies: j.dependencies,
         executor: j.executor,
       },
@@ -240,7 +142,7 @@ function normalize(file: string | null, raw: RawConfig): GateboxConfig {
           url: g.url.replace(/\/+$/, ""),
           gitUrl: (g["git-url"] ?? g.url).replace(/\/+$/, ""),
           user: g.user,
-          password: g.password,
+          password: secretAt(g.password, doc, ["connections", "gerrit", "password"]),
           pollInterval: g["poll-interval"],
           fullSweepInterval: g["full-sweep-interval"],
           timeout: g.timeout,
@@ -249,7 +151,7 @@ function normalize(file: string | null, raw: RawConfig): GateboxConfig {
     web: {
       listen,
       url: (raw.web.url ?? `http://${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${listen.port}`).replace(/\/+$/, ""),
-      adminToken: raw.web["admin-token"] ?? null,
+      adminToken: raw.web["admin-token"] ? secretAt(raw.web["admin-token"], doc, ["web", "admin-token"]) : null,
       consoleListen: raw.web["console-listen"] === false ? null : parseListen(raw.web["console-listen"]),
     },
     executors: raw.executors.length > 0 ? raw.executors.map((e) => ({ ...e })) : [{ name: "default", type: "docker", endpoint: undefined, capacity: 4 }],

@@ -1,5 +1,6 @@
 import type { SubmitType } from "../merger/types.ts";
 import type { WindowParams } from "../scheduler/index.ts";
+import type { TRIGGER_EVENTS } from "./schema.ts";
 
 /** The typed, normalized config that the rest of gatebox reads (units resolved, defaults applied). */
 export interface GateboxConfig {
@@ -19,6 +20,8 @@ export interface GateboxConfig {
 export interface SecretRef {
   env?: string;
   file?: string;
+  /** Where the config names it (`gatebox.yaml:7: connections.gerrit.password`), for error messages. */
+  place?: string;
 }
 
 export interface GerritConnection {
@@ -60,7 +63,7 @@ export interface ReporterAction {
 }
 
 export interface TriggerConfig {
-  event: "patchset-created" | "comment-added" | "change-merged" | "change-abandoned" | "change-restored" | "ref-updated";
+  event: (typeof TRIGGER_EVENTS)[number];
   approval?: Record<string, number>;
   comment?: RegExp;
   branch?: RegExp;
@@ -95,6 +98,8 @@ export interface JobConfig {
   attempts: number;
   network: "none" | "bridge";
   voting: boolean;
+  /** Keep stderr apart from stdout (the executor's JobSpec.separateStderr). */
+  separateStderr: boolean;
   dependencies: string[];
   executor: string | undefined;
 }

@@ -1,28 +1,16 @@
 import * as z from "zod";
-import { parseDuration, parseSize } from "./units.ts";
+import { durationIn, LIMITS, numberIn, sizeIn } from "./fields.ts";
 
 /** The shape of gatebox.yaml, as written by users (kebab-case keys, human units). */
 
 const name = z.string().min(1, "must not be empty");
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const seconds = parseDuration(v);
-  if (seconds === undefined) {
-    ctx.addIssue({ code: "custom", message: "expected a duration like 30m, 90s or 1h30m" });
-    return z.NEVER;
-  }
-  return seconds;
-});
-const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const bytes = parseSize(v);
-  if (bytes === undefined) {
-    ctx.addIssue({ code: "custom", message: "expected a size like 512m or 2g" });
-    return z.NEVER;
-  }
-  return bytes;
-});
 const hostPort = z
   .string()
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "expected HOST:PORT, e.g. 127.0.0.1:8080");
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "expected HOST:PORT, e.g. 127.0.0.1:8080")
+  .refine((v) => {
+    const port = Number(v.slice(v.lastIndexOf(":") + 1));
+    return port >= 1 && port <= 65535;
+  }, "the port must be between 1 and 65535");
 
 /** Where a secret comes from: an environment variable or a file, never the config itself. */
 const secretRef = (what: string) =>
@@ -36,36 +24,57 @@ const gerritConnection = z
     user: name,
     password: secretRef("Gerrit HTTP password"),
     "git-url": z.url().optional(),
-    "poll-interval": duration.default(20),
-    "full-sweep-interval": duration.default(600),
-    timeout: duration.default(30),
+    "poll-interval": durationIn(LIMITS.pollInterval).default(20),
+    "full-sweep-interval": durationIn(LIMITS.fullSweepInterval).default(600),
+    timeout: durationIn(LIMITS.gerritTimeout).default(30),
   })
   .strict();
 
 const approvals = z.record(z.string(), z.number().int());
 
+/**
+ * The events the Gerrit source emits (src/sources/source.ts TriggerEventType). A trigger on any
+ * other event would be accepted and never fire, so it is refused here.
+ */
+export const TRIGGER_EVENTS = ["patchset-created", "comment-added", "change-merged", "change-abandoned", "change-restored"] as const;
+
+const triggerEvent = z.enum(TRIGGER_EVENTS, {
+  error: (issue) =>
+    `${issue.input === undefined ? "missing" : `unknown event ${JSON.stringify(issue.input)}`} (events: ${TRIGGER_EVENTS.join(", ")})`,
+});
+
 const triggerItem = z
   .object({
-    event: z.enum(["patchset-created", "comment-added", "change-merged", "change-abandoned", "change-restored", "ref-updated"]),
+    event: triggerEvent,
     approval: approvals.optional(),
     comment: z.string().optional(),
     branch: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((t, ctx) => {
+    // Only comment-added events carry a comment and votes: on any other event the filter never matches.
+    if (t.event === "comment-added") return;
+    for (const key of ["approval", "comment"] as const) {
+      if (t[key] === undefined) continue;
+      ctx.addIssue({ code: "custom", path: [key], message: `only comment-added events carry ${key === "approval" ? "votes" : "a comment"}: this trigger would never fire` });
+    }
+  });
 
-const reporterAction = z
-  .object({
-    gerrit: z
-      .object({
-        labels: approvals.default({}),
-        submit: z.boolean().default(false),
-        // start only: whether to post "Starting <pipeline> jobs." (results are always posted with the vote).
-        comment: z.boolean().default(true),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
+/** gatebox votes one label per report (the first one would win silently otherwise). */
+const labels = approvals.refine((l) => Object.keys(l).length <= 1, {
+  message: "give one label to vote (e.g. {Verified: 1}): gatebox votes one label per report",
+});
+
+/** A pipeline reporter: the label to vote plus what this moment may do (`extra`). */
+function reporterAction<S extends z.ZodRawShape>(extra: S) {
+  return z.object({ gerrit: z.object({ labels: labels.default({}), ...extra }).strict().optional() }).strict();
+}
+
+/** start: whether to post "Starting <pipeline> jobs." (results are always posted with the vote). */
+const startReporter = reporterAction({ comment: z.boolean().default(true) });
+/** success: submit the change (dependent and serial pipelines). */
+const successReporter = reporterAction({ submit: z.boolean().default(false) });
+const failureReporter = reporterAction({});
 
 const pipeline = z
   .object({
@@ -75,18 +84,25 @@ const pipeline = z
     precedence: z.enum(["high", "normal", "low"]).default("normal"),
     trigger: z.object({ gerrit: z.array(triggerItem).min(1) }).strict(),
     require: z.object({ gerrit: z.object({ approvals: approvals.default({}) }).strict() }).strict().optional(),
-    start: reporterAction.optional(),
-    success: reporterAction.optional(),
-    failure: reporterAction.optional(),
-    window: z.number().int().min(0).default(20),
-    "window-floor": z.number().int().min(1).default(3),
-    "window-ceiling": z.number().int().min(1).nullable().default(null),
+    start: startReporter.optional(),
+    success: successReporter.optional(),
+    failure: failureReporter.optional(),
+    window: numberIn(LIMITS.window).default(20),
+    "window-floor": numberIn(LIMITS.windowBound).default(3),
+    "window-ceiling": numberIn(LIMITS.windowBound).nullable().default(null),
     "window-increase-type": z.enum(["linear", "exponential"]).default("linear"),
-    "window-increase-factor": z.number().positive().default(1),
+    "window-increase-factor": numberIn(LIMITS.windowFactor).default(1),
     "window-decrease-type": z.enum(["linear", "exponential"]).default("exponential"),
-    "window-decrease-factor": z.number().positive().default(2),
+    "window-decrease-factor": numberIn(LIMITS.windowFactor).default(2),
   })
   .strict();
+
+/** Variables of a job's environment; the executor refuses other names at build time, the config first. */
+const jobEnv = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).superRefine((env, ctx) => {
+  for (const key of Object.keys(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) ctx.addIssue({ code: "custom", path: [key], message: "is not a valid environment variable name" });
+  }
+});
 
 const job = z
   .object({
@@ -94,16 +110,18 @@ const job = z
     description: z.string().optional(),
     image: name,
     run: name,
-    env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
-    timeout: duration.default(1800),
+    env: jobEnv.default({}),
+    timeout: durationIn(LIMITS.jobTimeout).default(1800),
     workdir: z.string().regex(/^\//, "expected an absolute path in the container").default("/work"),
-    memory: size.optional(),
-    cpus: z.number().positive().optional(),
-    pids: z.number().int().positive().default(1024),
+    memory: sizeIn(LIMITS.memory).optional(),
+    cpus: numberIn(LIMITS.cpus, true).optional(),
+    pids: numberIn(LIMITS.pids).default(1024),
     user: z.string().optional(),
-    attempts: z.number().int().min(1).max(10).default(3),
+    attempts: numberIn(LIMITS.attempts).default(3),
     network: z.enum(["none", "bridge"]).default("none"),
     voting: z.boolean().default(true),
+    // Keep stderr apart (marked in the console) at the cost of the exact order of output (docs/executor.md).
+    "separate-stderr": z.boolean().default(false),
     dependencies: z.array(name).default([]),
     executor: name.optional(),
   })
@@ -136,7 +154,7 @@ const executor = z
     name,
     type: z.enum(["docker", "local"]),
     endpoint: z.string().optional(),
-    capacity: z.number().int().min(1).default(4),
+    capacity: numberIn(LIMITS.capacity).default(4),
   })
   .strict();
 
@@ -152,8 +170,8 @@ const web = z
 export const configSchema = z
   .object({
     connections: z.object({ gerrit: gerritConnection.optional() }).strict().default({}),
-    "data-dir": z.string().optional(),
-    "workspace-dir": z.string().optional(),
+    "data-dir": name.optional(),
+    "workspace-dir": name.optional(),
     web: web.default({ listen: "127.0.0.1:8080", "console-listen": "127.0.0.1:7900" }),
     executors: z.array(executor).default([]),
     pipelines: z.array(pipeline).default([]),

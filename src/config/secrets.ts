@@ -1,21 +1,79 @@
 import { readFileSync } from "node:fs";
 import { InputError } from "../errors.ts";
-import type { SecretRef } from "./model.ts";
+import type { GateboxConfig, SecretRef } from "./model.ts";
 import { Secret } from "./secret.ts";
 
-/** Reads a secret from its environment variable or file; `field` names it in errors (never the value). */
-export function resolveSecret(ref: SecretRef, field: string, env: NodeJS.ProcessEnv = process.env): Secret {
+/**
+ * Secrets (the Gerrit HTTP password, the admin token) are read from the environment or a file
+ * when gatebox starts, never from the config itself. A missing one is a problem of the machine
+ * that runs gatebox, not of the file: `gatebox validate` warns (it may run elsewhere) and
+ * `gatebox serve` refuses to start, both naming every missing secret at once.
+ */
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The secret, or why it cannot be had: a message naming the place, never the value. */
+function readSecret(ref: SecretRef, field: string, env: Env): Secret | string {
+  const where = ref.place ?? field;
   if (ref.env !== undefined) {
     const value = env[ref.env];
-    if (value === undefined || value === "") throw new InputError(`${field}: environment variable ${ref.env} is not set`);
+    if (value === undefined || value === "") return `${where}: environment variable ${ref.env} is not set`;
     return new Secret(value, `env ${ref.env}`);
   }
   if (ref.file !== undefined) {
+    let text: string;
     try {
-      return new Secret(readFileSync(ref.file, "utf8").trim(), `file ${ref.file}`);
+      text = readFileSync(ref.file, "utf8").trim();
     } catch (err) {
-      throw new InputError(`${field}: cannot read ${ref.file} (${(err as NodeJS.ErrnoException).code ?? err})`);
+      return `${where}: cannot read ${ref.file} (${(err as NodeJS.ErrnoException).code ?? err})`;
     }
+    // An empty password would only show up later as a 401 from Gerrit, far from its cause.
+    if (text === "") return `${where}: ${ref.file} is empty`;
+    return new Secret(text, `file ${ref.file}`);
   }
-  throw new InputError(`${field}: no env or file given`);
+  return `${where}: no env or file given`;
+}
+
+/** Reads one secret; `field` names it in errors when the reference carries no place. */
+export function resolveSecret(ref: SecretRef, field: string, env: Env = process.env): Secret {
+  const secret = readSecret(ref, field, env);
+  if (typeof secret === "string") throw new InputError(secret);
+  return secret;
+}
+
+/** Every secret the config names, with the field that names it. */
+function secretRefs(config: GateboxConfig): { key: "gerritPassword" | "adminToken"; ref: SecretRef; field: string }[] {
+  const refs: { key: "gerritPassword" | "adminToken"; ref: SecretRef; field: string }[] = [];
+  if (config.gerrit) refs.push({ key: "gerritPassword", ref: config.gerrit.password, field: "connections.gerrit.password" });
+  if (config.web.adminToken) refs.push({ key: "adminToken", ref: config.web.adminToken, field: "web.admin-token" });
+  return refs;
+}
+
+/** One line per secret that cannot be read (unset variable, unreadable or empty file); empty when all can. */
+export function checkSecrets(config: GateboxConfig, env: Env = process.env): string[] {
+  return secretRefs(config).flatMap(({ ref, field }) => {
+    const secret = readSecret(ref, field, env);
+    return typeof secret === "string" ? [secret] : [];
+  });
+}
+
+export interface ConfigSecrets {
+  gerritPassword: Secret | null;
+  adminToken: Secret | null;
+}
+
+/**
+ * Reads every secret of the config, for `gatebox serve`. Throws one InputError listing every
+ * secret that cannot be read, so the operator fixes them all in one go.
+ */
+export function resolveSecrets(config: GateboxConfig, env: Env = process.env): ConfigSecrets {
+  const out: ConfigSecrets = { gerritPassword: null, adminToken: null };
+  const problems: string[] = [];
+  for (const { key, ref, field } of secretRefs(config)) {
+    const secret = readSecret(ref, field, env);
+    if (typeof secret === "string") problems.push(secret);
+    else out[key] = secret;
+  }
+  if (problems.length > 0) throw new InputError(problems.join("\n"), problems);
+  return out;
 }

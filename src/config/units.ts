@@ -52,3 +52,34 @@ export function formatDuration(seconds: number): string {
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
   return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
+
+/**
+ * A duration the way a config file would write it (`7d`, `1h30m`, `90s`, `500ms`), exact: the
+ * bounds in error messages must read as values the user can paste back.
+ */
+export function durationText(seconds: number): string {
+  if (seconds > 0 && seconds < 1) return `${Math.round(seconds * 1000)}ms`;
+  if (!Number.isInteger(seconds)) return `${seconds}s`;
+  let rest = seconds;
+  let out = "";
+  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) out += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return out || "0s";
+}
+
+/** A size in binary units (`6 MiB`, `1.5 GiB`, `1000 bytes`) for error messages. */
+export function sizeText(bytes: number): string {
+  const units = ["TiB", "GiB", "MiB", "KiB"] as const;
+  for (let i = 0; i < units.length; i++) {
+    const size = 1024 ** (units.length - i);
+    if (bytes >= size) {
+      const n = bytes / size;
+      // Rounded down to two decimals: a value just under a bound must not print as the bound.
+      return `${Math.floor(n * 100) / 100} ${units[i]}`;
+    }
+  }
+  return `${bytes} bytes`;
+}

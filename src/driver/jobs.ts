@@ -12,6 +12,7 @@ export function jobSpec(job: JobConfig): JobSpec {
     pids: job.pids,
     attempts: job.attempts,
     network: job.network,
+    separateStderr: job.separateStderr,
     ...(job.memory !== undefined ? { memory: job.memory } : {}),
     ...(job.cpus !== undefined ? { cpus: job.cpus } : {}),
     ...(job.user !== undefined ? { user: job.user } : {}),

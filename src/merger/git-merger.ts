@@ -124,31 +124,52 @@ export class GitMerger implements Merger {
     return tarDirectory(workspace.dir, options);
   }
 
-  verifyTree(project: string, branch: string, expectedTree: string): Promise<ProjectState> {
+  verifyTree(project: string, branch: string, expectedTree: string, landed?: string): Promise<ProjectState> {
     return this.track(() =>
       this.cache.lock.run(project, async () => {
         await this.cache.update(project);
-        const tip = await this.branchTip(project, branch);
-        if (tip.tree !== expectedTree) {
-          throw new TreeMismatchError(project, branch, expectedTree, tip.tree, tip.commit);
+        const head = landed === undefined ? await this.branchTip(project, branch) : await this.landedCommit(project, branch, landed);
+        if (head.tree !== expectedTree) {
+          throw new TreeMismatchError(project, branch, expectedTree, head.tree, head.commit);
         }
-        return { branch, ...tip };
+        return { branch, ...head };
       }),
     );
   }
 
-  gc(maxAgeMs: number): Promise<number> {
+  /**
+   * The commit a submit of `landed` put on the branch: walking the branch's first parents from its
+   * tip (later submits only add on top), the first that is `landed` or merges it in.
+   */
+  private async landedCommit(project: string, branch: string, landed: string): Promise<Head> {
+    const git = this.cache.git(project);
+    const log = await git.run(["rev-list", "--first-parent", "--parents", "--max-count=1000", `refs/heads/${branch}`]).catch((error: unknown) => {
+      throw new InfraError(`branch ${branch} does not exist in ${project}`, 1, { cause: error });
+    });
+    for (const line of log.split("\n")) {
+      const [commit, ...parents] = line.trim().split(" ");
+      if (!commit || (commit !== landed && !parents.slice(1).includes(landed))) continue;
+      const tree = (await git.run(["rev-parse", `${commit}^{tree}`])).trim();
+      return { commit, tree };
+    }
+    throw new InfraError(`${landed} is not on ${project}'s ${branch} (the last 1000 commits of its first-parent history)`);
+  }
+
+  gc(maxAgeMs: number, keep: ReadonlySet<string> = new Set()): Promise<number> {
     return this.track(async () => {
       const cutoff = this.now() - maxAgeMs;
       let deleted = 0;
       for (const project of await this.cachedProjects()) {
         deleted += await this.cache.lock.run(project, async () => {
           const git = this.cache.git(project);
-          const refs = (await git.run(["for-each-ref", "--format=%(refname)", STATE_REFS])).split("\n");
-          const old = refs.filter((ref) => {
+          const lines = (await git.run(["for-each-ref", "--format=%(objectname) %(refname)", STATE_REFS])).split("\n");
+          const old: string[] = [];
+          for (const line of lines) {
+            const [sha = "", ref = ""] = line.split(" ");
+            if (ref === "" || keep.has(sha)) continue;
             const stamp = Number(ref.slice(STATE_REFS.length).split("-", 1)[0]);
-            return ref !== "" && Number.isFinite(stamp) && stamp < cutoff;
-          });
+            if (Number.isFinite(stamp) && stamp < cutoff) old.push(ref);
+          }
           for (const ref of old) await git.run(["update-ref", "-d", ref]);
           return old.length;
         });

@@ -46,6 +46,8 @@ const ALLOWED_ENV = [
   "GIT_CONFIG_COUNT",
   "GIT_CONFIG_KEY_0",
   "GIT_CONFIG_VALUE_0",
+  "GIT_CONFIG_KEY_1",
+  "GIT_CONFIG_VALUE_1",
   "GIT_INDEX_FILE",
   "GIT_AUTHOR_NAME",
   "GIT_AUTHOR_EMAIL",
@@ -109,8 +111,11 @@ export function redact(text: string): string {
 export function basicAuthEnv(username: string, password: string): Record<string, string> {
   const token = Buffer.from(`${username}:${password}`, "utf8").toString("base64");
   return {
-    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_COUNT: "2",
     GIT_CONFIG_KEY_0: "http.extraHeader",
     GIT_CONFIG_VALUE_0: `Authorization: Basic ${token}`,
+    // git would treat a redirect's target as the remote and send it the header: refuse redirects.
+    GIT_CONFIG_KEY_1: "http.followRedirects",
+    GIT_CONFIG_VALUE_1: "false",
   };
 }

@@ -22,7 +22,7 @@ import type { MergeRequest, ProjectState, RepoState, Workspace } from "./types.t
  *
  * Idempotence: `merge` is deterministic (the same branch tips and patchsets give the same
  * commits); `removeWorkspace` may be called twice or on a half-prepared workspace; `gc` may run
- * at any time (states younger than its age limit survive it).
+ * at any time (states younger than its age limit, and the kept ones, survive it).
  */
 export interface Merger {
   /**
@@ -52,13 +52,20 @@ export interface Merger {
   workspaceTar(workspace: Workspace, options?: { includeGit?: boolean }): Readable;
 
   /**
-   * After a submit: fetches `branch` and compares its tip's tree with `expectedTree`. Returns the
-   * tip on a match; throws TreeMismatchError on a mismatch.
+   * After a submit: fetches `branch` and compares with `expectedTree` the tree of the commit the
+   * submit produced: `landed` (the change's commit as merged) or the merge commit that took it in,
+   * found on the branch's first-parent history; without `landed`, the branch tip. Returns that
+   * commit on a match; throws TreeMismatchError on a mismatch.
    */
-  verifyTree(project: string, branch: string, expectedTree: string): Promise<ProjectState>;
+  verifyTree(project: string, branch: string, expectedTree: string, landed?: string): Promise<ProjectState>;
 
-  /** Deletes private state refs older than `maxAgeMs`; returns how many were deleted. */
-  gc(maxAgeMs: number): Promise<number>;
+  /**
+   * Deletes private state refs older than `maxAgeMs`, except those pointing at a commit in `keep`
+   * (the states the driver still holds: items in a queue, builds that may still need a
+   * workspace); returns how many refs were deleted. Without `keep`, age alone decides, so a caller
+   * that still holds states must pass them.
+   */
+  gc(maxAgeMs: number, keep?: ReadonlySet<string>): Promise<number>;
 
   close(): Promise<void>;
 }

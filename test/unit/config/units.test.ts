@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { formatDuration, parseDuration, parseSize } from "../../../src/config/units.ts";
+import { durationText, formatDuration, parseDuration, parseSize, sizeText } from "../../../src/config/units.ts";
 
 it("parses durations", () => {
   expect(parseDuration("30m")).toBe(1800);
@@ -24,4 +24,16 @@ it("formats durations for reports", () => {
   expect(formatDuration(45)).toBe("45s");
   expect(formatDuration(192)).toBe("3m 12s");
   expect(formatDuration(3720)).toBe("1h 02m");
+});
+
+it("writes bounds the way a config file would", () => {
+  expect(durationText(7 * 86400)).toBe("7d");
+  expect(durationText(5400)).toBe("1h30m");
+  expect(durationText(0)).toBe("0s");
+  expect(durationText(0.5)).toBe("500ms");
+  expect(durationText(1.5)).toBe("1.5s");
+  expect(sizeText(6 * 1024 ** 2)).toBe("6 MiB");
+  expect(sizeText(6 * 1024 ** 2 - 1)).toBe("5.99 MiB");
+  expect(sizeText(1024 ** 4)).toBe("1 TiB");
+  expect(sizeText(1000)).toBe("1000 bytes");
 });

@@ -20,11 +20,13 @@ describe("credentials", () => {
     expect(redact("file:///srv/git/p.git")).toBe("file:///srv/git/p.git");
   });
 
-  it("travel as an http.extraHeader in the environment, not in arguments", () => {
+  it("travel as an http.extraHeader in the environment, not in arguments, and never follow a redirect", () => {
     expect(basicAuthEnv("ci", "pw")).toEqual({
-      GIT_CONFIG_COUNT: "1",
+      GIT_CONFIG_COUNT: "2",
       GIT_CONFIG_KEY_0: "http.extraHeader",
       GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from("ci:pw").toString("base64")}`,
+      GIT_CONFIG_KEY_1: "http.followRedirects",
+      GIT_CONFIG_VALUE_1: "false",
     });
   });
 });

@@ -1,0 +1,86 @@
+import * as z from "zod";
+import { durationText, parseDuration, parseSize, sizeText } from "./units.ts";
+
+/** Field types of gatebox.yaml that carry a unit or a range: every one is checked at load time. */
+
+const MINUTE = 60;
+const HOUR = 3600;
+const DAY = 86400;
+const MIB = 1024 ** 2;
+
+export interface Range {
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * The sane range of every duration, size and count in gatebox.yaml. `gatebox validate` and
+ * `gatebox serve` refuse a value outside it with file:line, so a value that would overflow a timer
+ * or wedge the executor never reaches a build.
+ */
+export const LIMITS = {
+  /** Timers longer than 2^31-1 ms (24.8 days) overflow and fire at once: a week is plenty for a job. */
+  jobTimeout: { min: 1, max: 7 * DAY },
+  /** Under a second the poller would hammer Gerrit; over an hour nobody would wait for a vote. */
+  pollInterval: { min: 1, max: HOUR },
+  fullSweepInterval: { min: 1, max: DAY },
+  /** One Gerrit REST request. */
+  gerritTimeout: { min: 1, max: 10 * MINUTE },
+  /** Docker refuses a memory limit under 6 MiB; the executor's resolveJob does too, too late. */
+  memory: { min: 6 * MIB, max: 1024 ** 4 },
+  /** Docker's NanoCpus granularity is 0.01 CPU. */
+  cpus: { min: 0.01, max: 1024 },
+  /** A shell with a few children needs a handful; 4194304 is the kernel's PID_MAX_LIMIT. */
+  pids: { min: 16, max: 4_194_304 },
+  attempts: { min: 1, max: 10 },
+  capacity: { min: 1, max: 1000 },
+  /** 0 means an unlimited window (Zuul). */
+  window: { min: 0, max: 1000 },
+  windowBound: { min: 1, max: 1000 },
+  windowFactor: { min: 1, max: 1000 },
+} as const satisfies Record<string, Range>;
+
+/** A human duration (`30m`, `1h30m`, a bare number of seconds) in `range`, as seconds. */
+export function durationIn(range: Range) {
+  return z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const seconds = parseDuration(v);
+    if (seconds === undefined) {
+      ctx.addIssue({ code: "custom", message: "expected a duration like 30m, 90s or 1h30m" });
+      return z.NEVER;
+    }
+    if (seconds < range.min || seconds > range.max) {
+      const bounds = `${durationText(range.min)} and ${durationText(range.max)}`;
+      ctx.addIssue({ code: "custom", message: `must be between ${bounds}, got ${durationText(seconds)}` });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+}
+
+/** A human size (`512m`, `2g`, a bare number of bytes) in `range`, as bytes. */
+export function sizeIn(range: Range) {
+  return z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const bytes = parseSize(v);
+    if (bytes === undefined) {
+      ctx.addIssue({ code: "custom", message: "expected a size like 512m or 2g" });
+      return z.NEVER;
+    }
+    if (bytes < range.min || bytes > range.max) {
+      const bounds = `${sizeText(range.min)} and ${sizeText(range.max)}`;
+      ctx.addIssue({ code: "custom", message: `must be between ${bounds}, got ${sizeText(bytes)}` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+}
+
+/** A number in `range`; whole unless `fractions` (cpus). */
+export function numberIn(range: Range, fractions = false) {
+  return z.number().superRefine((v, ctx) => {
+    if (!fractions && !Number.isInteger(v)) {
+      ctx.addIssue({ code: "custom", message: `must be a whole number, got ${v}` });
+    } else if (v < range.min || v > range.max) {
+      ctx.addIssue({ code: "custom", message: `must be between ${range.min} and ${range.max}, got ${v}` });
+    }
+  });
+}
