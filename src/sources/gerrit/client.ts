@@ -2,7 +2,8 @@
  * GerritClient: REST calls under `/a/` with HTTP Basic auth (REST-SUBSET.md). Strips the XSSI guard,
  * validates shapes, pages through `_more_changes`, times every request out, and retries 5xx/429/network
  * errors with exponential backoff. 4xx answers become typed errors carrying Gerrit's text, the method
- * and the path. The password never appears in a message, a log line or a URL.
+ * and the path. The password never appears in a message, a log line or a URL, and goes only to the
+ * configured origin (redirects are refused, never followed). Answers are read up to maxResponseBytes.
  *
  * Concurrency: stateless apart from its options; calls may run concurrently.
  * Retries apply to every method: a POST whose answer was lost is sent again, which Gerrit tolerates for
@@ -11,10 +12,43 @@
  */
 import * as z from "zod";
 import type { AccountRef } from "../source.ts";
-import { GerritAuthError, GerritHttpError, GerritResponseError, GerritUnreachableError } from "./errors.ts";
+import {
+  GerritAuthError,
+  GerritError,
+  GerritHttpError,
+  GerritRedirectError,
+  GerritResponseError,
+  GerritResponseTooLargeError,
+  GerritUnreachableError,
+} from "./errors.ts";
 import { changeId, queryParams } from "./query.ts";
-import { type GerritChange, toAccount, toChange } from "./translate.ts";
-import { accountInfo, branchInfo, changeInfo, projectConfig, relatedInfo, reviewResult } from "./wire.ts";
+import {
+  type GerritChange,
+  type RelatedChange,
+  type SkippedChange,
+  describeSkipped,
+  parseChangeRecord,
+  toAccount,
+  toChange,
+  toRelatedChange,
+} from "./translate.ts";
+import {
+  accountInfo,
+  branchInfo,
+  changeInfo,
+  changeRecords,
+  describeIssue,
+  moreChanges,
+  parseGerritJson,
+  projectConfig,
+  readCapped,
+  redirectTarget,
+  relatedInfo,
+  reviewResult,
+} from "./wire.ts";
+
+export type { RelatedChange } from "./translate.ts";
+export { XSSI_PREFIX, parseGerritJson } from "./wire.ts";
 
 export interface GerritClientOptions {
   /** The server's base URL, e.g. `https://review.example.org` (no `/a`). */
@@ -28,6 +62,8 @@ export interface GerritClientOptions {
   /** First backoff delay, doubled each retry up to maxBackoffMs (defaults 500 ms, 15 s). */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** The largest answer read (default 32 MiB); a bigger one is a GerritResponseTooLargeError, not read further. */
+  maxResponseBytes?: number;
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
   sleep?: (ms: number) => Promise<void>;
   log?: (line: string) => void;
@@ -40,26 +76,15 @@ export interface ReviewInput {
   notify?: "NONE" | "OWNER" | "OWNER_REVIEWERS" | "ALL";
 }
 
-export interface RelatedChange {
-  project?: string;
-  changeId?: string;
-  commit?: string;
-  parents: string[];
-  number?: number;
-  patchset?: number;
-  currentPatchset?: number;
-  status?: string;
-}
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
-export const XSSI_PREFIX = ")]}'";
+interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
 
 const changeInfoArray = z.array(changeInfo);
-
-/** Strips the anti-XSSI guard and parses; throws SyntaxError on malformed JSON. */
-export function parseGerritJson(body: string): unknown {
-  const text = body.startsWith(XSSI_PREFIX) ? body.slice(XSSI_PREFIX.length) : body;
-  return JSON.parse(text);
-}
 
 export class GerritClient {
   readonly url: string;
@@ -77,48 +102,65 @@ export class GerritClient {
   /** One REST call; `path` starts with `/` and is relative to `/a`. Returns the parsed JSON (undefined for 204). */
   async request(method: string, path: string, body?: unknown): Promise<unknown> {
     const retries = this.opts.retries ?? 4;
-    const timeoutMs = this.opts.timeoutMs ?? 30_000;
+    const maxBackoff = this.opts.maxBackoffMs ?? 15_000;
     let delay = this.opts.backoffMs ?? 500;
     for (let attempt = 0; ; attempt++) {
       const last = attempt >= retries;
-      let res: Response;
-      let text: string;
+      let answer: Answer;
       try {
-        const headers: Record<string, string> = { Authorization: this.authHeader, Accept: "application/json" };
-        if (body !== undefined) headers["Content-Type"] = "application/json; charset=UTF-8";
-        res = await this.doFetch(`${this.url}/a${path}`, {
-          method,
-          headers,
-          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        text = await res.text();
+        answer = await this.exchange(method, path, body);
       } catch (err) {
-        const why = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError") ? `timed out after ${timeoutMs} ms` : describe(err);
-        if (last) throw new GerritUnreachableError(`Gerrit did not answer ${method} ${path}: ${why}`, method, path, { cause: err });
+        if (err instanceof GerritError) throw err; // refused by us (redirect, size cap): asking again changes nothing
+        const why = isTimeout(err) ? `timed out after ${this.opts.timeoutMs ?? 30_000} ms` : describe(err);
+        // A change (a review, a submit) that timed out may still be applied by Gerrit: sending it
+        // again blindly could post it twice. The caller decides, after looking at the change.
+        const ambiguous = method !== "GET" && isTimeout(err);
+        if (last || ambiguous) throw new GerritUnreachableError(`Gerrit did not answer ${method} ${path}: ${why}`, method, path, { cause: err });
         this.opts.log?.(`gerrit: ${method} ${path} failed (${why}); retry ${attempt + 1}/${retries} in ${delay} ms`);
         await this.sleep(delay);
-        delay = Math.min(delay * 2, this.opts.maxBackoffMs ?? 15_000);
+        delay = Math.min(delay * 2, maxBackoff);
         continue;
       }
-      if (res.status >= 500 || res.status === 429) {
-        if (last) throw new GerritHttpError(method, path, res.status, text.trim().slice(0, 2000));
-        const retryAfter = Number(res.headers.get("retry-after"));
-        const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, this.opts.maxBackoffMs ?? 15_000) : delay;
-        this.opts.log?.(`gerrit: ${method} ${path} answered ${res.status}; retry ${attempt + 1}/${retries} in ${wait} ms`);
+      if (answer.status >= 500 || answer.status === 429) {
+        if (last) throw new GerritHttpError(method, path, answer.status, answer.text.trim().slice(0, 2000));
+        const retryAfter = Number(answer.headers.get("retry-after"));
+        const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, maxBackoff) : delay;
+        this.opts.log?.(`gerrit: ${method} ${path} answered ${answer.status}; retry ${attempt + 1}/${retries} in ${wait} ms`);
         await this.sleep(wait);
-        delay = Math.min(delay * 2, this.opts.maxBackoffMs ?? 15_000);
+        delay = Math.min(delay * 2, maxBackoff);
         continue;
       }
-      if (res.status === 401) throw new GerritAuthError(method, path, text.trim());
-      if (res.status >= 400) throw new GerritHttpError(method, path, res.status, text.trim().slice(0, 4000));
-      if (res.status === 204 || text.trim() === "") return undefined;
-      try {
-        return parseGerritJson(text);
-      } catch (err) {
-        throw new GerritResponseError(`Gerrit sent malformed JSON for ${method} ${path}: ${describe(err)}`, method, path, { cause: err });
-      }
+      return interpret(method, path, answer);
     }
+  }
+
+  /**
+   * One attempt: sends the request to the configured origin only, refuses redirects (the Authorization
+   * header must never follow one), and reads at most maxResponseBytes of the answer.
+   */
+  private async exchange(method: string, path: string, body: unknown): Promise<Answer> {
+    const url = `${this.url}/a${path}`;
+    const headers: Record<string, string> = { Authorization: this.authHeader, Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json; charset=UTF-8";
+    const stop = new AbortController();
+    const res = await this.doFetch(url, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      redirect: "manual",
+      signal: AbortSignal.any([stop.signal, AbortSignal.timeout(this.opts.timeoutMs ?? 30_000)]),
+    });
+    if (res.status >= 300 && res.status < 400) {
+      stop.abort();
+      await res.body?.cancel().catch(() => undefined);
+      throw new GerritRedirectError(method, path, res.status, redirectTarget(res.headers.get("location"), url));
+    }
+    const limit = this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const text = await readCapped(res, limit, () => {
+      stop.abort();
+      return new GerritResponseTooLargeError(method, path, limit);
+    });
+    return { status: res.status, headers: res.headers, text };
   }
 
   /** A request whose answer must match `schema`; a mismatch is a GerritResponseError naming the endpoint. */
@@ -126,8 +168,7 @@ export class GerritClient {
     const raw = await this.request(method, path, body);
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "unexpected shape";
+      const where = describeIssue(parsed.error, raw);
       throw new GerritResponseError(`Gerrit's answer to ${method} ${path} has an unexpected shape at ${where}`, method, path);
     }
     return parsed.data;
@@ -143,19 +184,28 @@ export class GerritClient {
 
   /**
    * Runs a query and pages through `_more_changes` (at most `maxPages` pages), deduplicating by number:
-   * pages are not a snapshot, so a change may appear twice.
+   * pages are not a snapshot, so a change may appear twice. Each record is validated on its own: one
+   * that gatebox cannot read is skipped and handed to `onSkipped` (default: logged), the rest are kept.
    */
-  async query(q: string, options: readonly string[], opts: { pageSize?: number; maxPages?: number } = {}): Promise<GerritChange[]> {
+  async query(
+    q: string,
+    options: readonly string[],
+    opts: { pageSize?: number; maxPages?: number; onSkipped?: (skipped: SkippedChange) => void } = {},
+  ): Promise<GerritChange[]> {
     const pageSize = opts.pageSize ?? 100;
     const maxPages = opts.maxPages ?? 100;
+    const onSkipped = opts.onSkipped ?? ((s) => this.opts.log?.(`gerrit: skipped ${describeSkipped(s, `the answer to query ${q}`)}`));
     const seen = new Map<number, GerritChange>();
     let skip = 0;
     for (let page = 0; page < maxPages; page++) {
-      const params = queryParams(q, options, pageSize, skip);
-      const infos = await this.call(changeInfoArray, "GET", `/changes/?${params}`);
-      for (const info of infos) if (!seen.has(info._number)) seen.set(info._number, toChange(info));
-      skip += infos.length;
-      if (infos.length === 0 || infos[infos.length - 1]?._more_changes !== true) break;
+      const records = await this.call(changeRecords, "GET", `/changes/?${queryParams(q, options, pageSize, skip)}`);
+      records.forEach((raw, i) => {
+        const read = parseChangeRecord(raw, skip + i + 1);
+        if ("skipped" in read) onSkipped(read.skipped);
+        else if (!seen.has(read.change.number)) seen.set(read.change.number, read.change);
+      });
+      skip += records.length;
+      if (!moreChanges(records[records.length - 1])) break;
     }
     return [...seen.values()];
   }
@@ -183,16 +233,7 @@ export class GerritClient {
 
   async related(project: string, number: number, revision: string): Promise<RelatedChange[]> {
     const res = await this.call(relatedInfo, "GET", `/changes/${changeId(project, number)}/revisions/${revision}/related`);
-    return res.changes.map((c) => ({
-      parents: c.commit?.parents?.map((p) => p.commit) ?? [],
-      ...(c.project !== undefined ? { project: c.project } : {}),
-      ...(c.change_id !== undefined ? { changeId: c.change_id } : {}),
-      ...(c.commit ? { commit: c.commit.commit } : {}),
-      ...(c._change_number !== undefined ? { number: c._change_number } : {}),
-      ...(c._revision_number !== undefined ? { patchset: c._revision_number } : {}),
-      ...(c._current_revision_number !== undefined ? { currentPatchset: c._current_revision_number } : {}),
-      ...(c.status !== undefined ? { status: c.status } : {}),
-    }));
+    return res.changes.map(toRelatedChange);
   }
 
   async submittedTogether(project: string, number: number, options: readonly string[] = []): Promise<GerritChange[]> {
@@ -217,18 +258,43 @@ export class GerritClient {
     return `${this.url}/a/${project}`;
   }
 
-  /** `-c` arguments for one git command: the Basic auth header, not stored anywhere on disk. */
+  /**
+   * `-c` arguments for one git command: the Basic auth header, not stored anywhere on disk, and no
+   * redirects (git's default `initial` would send the header to wherever Gerrit's first answer points).
+   */
   gitAuthArgs(): string[] {
-    return ["-c", `http.extraHeader=Authorization: ${this.authHeader}`];
+    return ["-c", `http.extraHeader=Authorization: ${this.authHeader}`, "-c", "http.followRedirects=false"];
   }
 
   /** The same as environment variables (GIT_CONFIG_COUNT, git ≥ 2.31): keeps the secret out of argv. */
   gitAuthEnv(): Record<string, string> {
-    return { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "http.extraHeader", GIT_CONFIG_VALUE_0: `Authorization: ${this.authHeader}` };
+    return {
+      GIT_CONFIG_COUNT: "2",
+      GIT_CONFIG_KEY_0: "http.extraHeader",
+      GIT_CONFIG_VALUE_0: `Authorization: ${this.authHeader}`,
+      GIT_CONFIG_KEY_1: "http.followRedirects",
+      GIT_CONFIG_VALUE_1: "false",
+    };
   }
 }
 
-
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+}
+
+/** A non-retryable answer: 4xx → typed error; 2xx → parsed JSON (undefined when empty). */
+function interpret(method: string, path: string, answer: Answer): unknown {
+  const { status, text } = answer;
+  if (status === 401) throw new GerritAuthError(method, path, text.trim());
+  if (status >= 400) throw new GerritHttpError(method, path, status, text.trim().slice(0, 4000));
+  if (status === 204 || text.trim() === "") return undefined;
+  try {
+    return parseGerritJson(text);
+  } catch (err) {
+    throw new GerritResponseError(`Gerrit sent malformed JSON for ${method} ${path}: ${describe(err)}`, method, path, { cause: err });
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { parseDependsOn } from "../depends-on.ts";
 import type { AccountRef, ChangeStatus, SourceChange } from "../source.ts";
-import type { AccountInfo, ChangeInfo } from "./wire.ts";
+import { type AccountInfo, type ChangeInfo, type RelatedInfo, changeInfo, describeIssue } from "./wire.ts";
 
 export type { ChangeStatus };
 
@@ -105,6 +105,74 @@ export function toChange(info: ChangeInfo): GerritChange {
     ...(patchset !== undefined ? { ref: rev?.ref ?? patchsetRef(info._number, patchset) } : {}),
     ...(commitMessage !== undefined ? { commitMessage } : {}),
   };
+}
+
+/** One entry of `GET …/related`: the changes in the same git chain. */
+export interface RelatedChange {
+  project?: string;
+  changeId?: string;
+  commit?: string;
+  parents: string[];
+  number?: number;
+  patchset?: number;
+  currentPatchset?: number;
+  status?: string;
+}
+
+export function toRelatedChange(c: RelatedInfo["changes"][number]): RelatedChange {
+  return {
+    parents: c.commit?.parents?.map((p) => p.commit) ?? [],
+    ...(c.project !== undefined ? { project: c.project } : {}),
+    ...(c.change_id !== undefined ? { changeId: c.change_id } : {}),
+    ...(c.commit ? { commit: c.commit.commit } : {}),
+    ...(c._change_number !== undefined ? { number: c._change_number } : {}),
+    ...(c._revision_number !== undefined ? { patchset: c._revision_number } : {}),
+    ...(c._current_revision_number !== undefined ? { currentPatchset: c._current_revision_number } : {}),
+    ...(c.status !== undefined ? { status: c.status } : {}),
+  };
+}
+
+/** A change record of a query answer that gatebox cannot read, and why. */
+export interface SkippedChange {
+  /** Its `_number`, when that much is readable. */
+  number?: number;
+  /** Its `id` (or `change_id`) when it has no readable number: for the log, never parsed. */
+  id?: string;
+  /** 1-based position in the query's answer (across pages). */
+  position: number;
+  problem: string;
+}
+
+/**
+ * One record of a query answer: the change, or why it was skipped. One bad record (a status this
+ * version does not know, a missing field) must not hide the others.
+ */
+export function parseChangeRecord(raw: unknown, position: number): { change: GerritChange } | { skipped: SkippedChange } {
+  const parsed = changeInfo.safeParse(raw);
+  if (parsed.success) {
+    try {
+      return { change: toChange(parsed.data) };
+    } catch (err) {
+      return { skipped: { ...identify(raw), position, problem: err instanceof Error ? err.message : String(err) } };
+    }
+  }
+  return { skipped: { ...identify(raw), position, problem: describeIssue(parsed.error, raw) } };
+}
+
+/** What can be said about which change a bad record is: its number, else its id or Change-Id. */
+function identify(raw: unknown): { number?: number; id?: string } {
+  const r = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
+  const n = r["_number"];
+  if (typeof n === "number" && Number.isInteger(n)) return { number: n };
+  const id = typeof r["id"] === "string" ? r["id"] : r["change_id"];
+  return typeof id === "string" ? { id: id.slice(0, 200) } : {};
+}
+
+/** `change 17 (status: …)`, or `the record at position 4 of <answer> (id "…"), without a readable _number (…)`. */
+export function describeSkipped(s: SkippedChange, answer = "the answer"): string {
+  if (s.number !== undefined) return `change ${s.number} (${s.problem})`;
+  const id = s.id !== undefined ? ` (id ${JSON.stringify(s.id)})` : "";
+  return `the record at position ${s.position} of ${answer}${id}, without a readable _number (${s.problem})`;
 }
 
 /** The change's web URL: `<base>/c/<project>/+/<number>`. */

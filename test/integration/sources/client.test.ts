@@ -3,11 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as z from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GerritClient } from "../../../src/sources/gerrit/client.ts";
+import { InfraError } from "../../../src/errors.ts";
+import { DEFAULT_MAX_RESPONSE_BYTES, GerritClient } from "../../../src/sources/gerrit/client.ts";
 import {
   GerritAuthError,
   GerritHttpError,
+  GerritRedirectError,
   GerritResponseError,
+  GerritResponseTooLargeError,
   GerritUnreachableError,
 } from "../../../src/sources/gerrit/errors.ts";
 import { POLL_OPTIONS } from "../../../src/sources/gerrit/query.ts";
@@ -180,5 +183,113 @@ describe("GerritClient against the simulator", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** Another origin (same host, another port) that records every request it gets, with its Authorization. */
+async function elsewhere<T>(body: (url: string, seen: { path: string; auth: string | null }[]) => Promise<T>): Promise<T> {
+  const seen: { path: string; auth: string | null }[] = [];
+  const other = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: (req) => {
+      seen.push({ path: new URL(req.url).pathname, auth: req.headers.get("authorization") });
+      return new Response("not here", { status: 404 });
+    },
+  });
+  try {
+    return await body(`http://127.0.0.1:${other.port}`, seen);
+  } finally {
+    await other.stop(true);
+  }
+}
+
+describe("GerritClient refuses what could leak credentials or exhaust memory", () => {
+  it("a redirect to another origin is an InfraError naming where it pointed; nothing is sent there, nothing retried", async () => {
+    await elsewhere(async (other, seen) => {
+      const before = sim.requests.length;
+      sim.inject({ match: /accounts\/self/, redirectTo: other });
+      const err = await client.self().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GerritRedirectError);
+      expect(err).toBeInstanceOf(InfraError);
+      expect((err as Error).message).toContain("302");
+      expect((err as Error).message).toContain("GET /accounts/self");
+      expect((err as Error).message).toContain(`${other}/a/accounts/self`);
+      expect((err as Error).message).not.toContain(sim.ci.password);
+      expect(seen).toEqual([]);
+      expect(sim.requests.length - before).toBe(1);
+      // A same-origin redirect is refused the same way: gatebox never follows one.
+      sim.inject({ match: /accounts\/self/, redirectTo: sim.url });
+      expect(await client.self().catch((e: unknown) => e)).toBeInstanceOf(GerritRedirectError);
+    });
+  });
+
+  it("git, given gitAuthArgs()/gitAuthEnv(), does not follow Gerrit's redirect with the Authorization header", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gatebox-redirect-"));
+    try {
+      await git(dir, ["init", "-q"]);
+      await elsewhere(async (other, seen) => {
+        sim.inject({ match: /info\/refs/, redirectTo: other });
+        const viaArgs = await git(dir, [...client.gitAuthArgs(), "fetch", "-q", client.gitUrl("org/project"), "refs/heads/main"]);
+        expect(viaArgs.code).not.toBe(0);
+        sim.inject({ match: /info\/refs/, redirectTo: other });
+        const p = Bun.spawn(["git", "fetch", "-q", client.gitUrl("org/project"), "refs/heads/main"], {
+          cwd: dir,
+          env: { ...process.env, GIT_TERMINAL_PROMPT: "0", ...client.gitAuthEnv() },
+          stderr: "pipe",
+        });
+        expect(await p.exited).not.toBe(0);
+        expect(seen).toEqual([]);
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("an answer over the size cap is an InfraError naming the endpoint and the cap, and is not read whole", async () => {
+    const capped = new GerritClient({ url: sim.url, username: sim.ci.username, password: sim.ci.password, retries: 2, backoffMs: 1, maxResponseBytes: 1024 * 1024 });
+    const before = sim.requests.length;
+    const total = 128 * 1024 * 1024;
+    sim.inject({ match: /accounts\/self/, hugeBodyBytes: total });
+    const err = await capped.self().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GerritResponseTooLargeError);
+    expect(err).toBeInstanceOf(InfraError);
+    expect((err as Error).message).toContain("GET /accounts/self");
+    expect((err as Error).message).toContain("1 MiB");
+    expect(sim.requests.length - before).toBe(1); // not retried
+    const streamed = sim.streamed[sim.streamed.length - 1]!;
+    expect(streamed.finished).toBe(false);
+    // What went out before the client hung up: the cap plus what socket buffers hold, far from the whole.
+    expect(streamed.sent).toBeLessThan(16 * 1024 * 1024);
+    // Still usable afterwards.
+    expect((await capped.self()).accountId).toBe(1000200);
+  });
+
+  it("the default cap is 32 MiB: a 400 MiB answer stops soon after it", async () => {
+    expect(DEFAULT_MAX_RESPONSE_BYTES).toBe(32 * 1024 * 1024);
+    sim.inject({ match: /accounts\/self/, hugeBodyBytes: 400 * 1024 * 1024 });
+    const err = await client.self().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GerritResponseTooLargeError);
+    expect((err as Error).message).toContain("32 MiB");
+    expect(sim.streamed[sim.streamed.length - 1]!.sent).toBeLessThan(48 * 1024 * 1024);
+  });
+
+  it("a query skips a change record it cannot read, names it, and returns the others", async () => {
+    const all = (await client.query("project:org/project", [])).map((c) => c.number).sort((a, b) => a - b);
+    sim.inject({
+      match: /^GET \/changes\/\?q=project:org\/project&/,
+      rewrite: (json) =>
+        (json as Record<string, unknown>[]).map((c) => {
+          if (c["_number"] === 2) return { ...c, status: "DRAFT" };
+          if (c["_number"] === 3) return { ...c, _number: "3" };
+          return c;
+        }),
+    });
+    logs.length = 0;
+    const got = (await client.query("project:org/project", [])).map((c) => c.number).sort((a, b) => a - b);
+    expect(got).toEqual(all.filter((n) => n !== 2 && n !== 3));
+    expect(logs.some((l) => l.includes('change 2 (status:') && l.includes('(got "DRAFT")'))).toBe(true);
+    expect(logs.some((l) => /record at position \d+ of the answer to query project:org\/project \(id "org%2Fproject~3"\)/.test(l))).toBe(true);
+    expect(logs).toHaveLength(2);
   });
 });

@@ -10,7 +10,7 @@ afterEach(async () => {
   sim = undefined;
 });
 
-function setup(s: GerritSimulator, store = new MemoryStateStore<GerritSourceState>(), extra: { sweepEvery?: number } = {}) {
+function setup(s: GerritSimulator, store = new MemoryStateStore<GerritSourceState>(), extra: { sweepEvery?: number; log?: (line: string) => void } = {}) {
   const client = new GerritClient({ url: s.url, username: s.ci.username, password: s.ci.password, backoffMs: 1 });
   const delivered: TriggerEvent[] = [];
   const source = new GerritSource({
@@ -42,7 +42,7 @@ describe("GerritSource against the simulator", () => {
     const old = await sim.uploadChange("org/a", { files: { "old.txt": "x\n" }, message: "Old change\n" });
     const { client, source, delivered } = setup(sim);
     await source.start();
-    expect(await source.poll()).toEqual([]); // baseline: what existed before is not news
+    expect(await source.poll()).toEqual([]); // start() took the baseline: what existed before is not news
 
     const n = await sim.uploadChange("org/a", {
       files: { "a.txt": "a\n" },
@@ -156,8 +156,7 @@ describe("GerritSource against the simulator", () => {
     await sim.createProject("org/a");
     await sim.createProject("org/b");
     const { source } = setup(sim, undefined, { sweepEvery: 3 });
-    await source.start();
-    await source.poll();
+    await source.start(); // the baseline
     const n = await sim.uploadChange("org/a", { files: { f: "1\n" }, message: "F\n" });
     expect((await source.poll()).map((e) => e.type)).toEqual(["patchset-created"]);
     // The change is abandoned, and the index "lags": the poll that should see it returns nothing.
@@ -173,5 +172,99 @@ describe("GerritSource against the simulator", () => {
       ["change-abandoned", n],
       ["patchset-created", m],
     ]);
+  });
+});
+
+describe("GerritSource robustness", () => {
+  it("a change record it cannot read is skipped and logged once per poll, the others become events", async () => {
+    sim = await GerritSimulator.start();
+    await sim.createProject("org/a");
+    await sim.createProject("org/b");
+    const logs: string[] = [];
+    // A sweep on every poll: the bad records come back from two queries (and pages of 2), still one line.
+    const { source } = setup(sim, undefined, { sweepEvery: 1, log: (l) => logs.push(l) });
+    await source.start();
+    const good = await sim.uploadChange("org/a", { files: { a: "1\n" }, message: "Good\n" });
+    const draft = await sim.uploadChange("org/b", { files: { b: "1\n" }, message: "Unknown status\n" });
+    const numberless = await sim.uploadChange("org/a", { files: { c: "1\n" }, message: "No number\n" });
+    sim.inject({
+      match: /^GET \/changes\/\?q=/,
+      times: 1000,
+      rewrite: (json) =>
+        (json as Record<string, unknown>[]).map((c) => {
+          if (c["_number"] === draft) return { ...c, status: "DRAFT" };
+          if (c["_number"] === numberless) {
+            const { _number: _, ...rest } = c;
+            return rest;
+          }
+          return c;
+        }),
+    });
+    logs.length = 0;
+    expect(brief(await source.poll())).toEqual([["patchset-created", good, 1, 1000096, null, null]]);
+    const skipped = logs.filter((l) => l.includes("skipped"));
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toContain("skipped 2 change record(s)");
+    expect(skipped[0]).toContain(`change ${draft} (status: `);
+    expect(skipped[0]).toContain('(got "DRAFT")');
+    expect(skipped[0]).toMatch(new RegExp(`the record at position \\d+ of the (poll|sweep) query \\(id "org%2Fa~${numberless}"\\), without a readable _number`));
+    logs.length = 0;
+    expect(await source.poll()).toEqual([]); // still unreadable: skipped again, logged again (once)
+    expect(logs.filter((l) => l.includes("skipped"))).toHaveLength(1);
+    // Once Gerrit answers readably, the skipped changes are events like any other.
+    sim.clearFaults();
+    expect(brief(await source.poll()).sort()).toEqual(
+      [
+        ["patchset-created", draft, 1, 1000096, null, null],
+        ["patchset-created", numberless, 1, 1000096, null, null],
+      ].sort(),
+    );
+  });
+
+  it("start() takes the baseline before it resolves: a change uploaded right after is an event", async () => {
+    sim = await GerritSimulator.start();
+    await sim.createProject("org/a");
+    await sim.createProject("org/b");
+    await sim.uploadChange("org/a", { files: { old: "1\n" }, message: "Before\n" });
+    const logs: string[] = [];
+    const { source, delivered } = setup(sim, undefined, { log: (l) => logs.push(l) });
+    await source.start();
+    expect(logs.filter((l) => l.includes("baseline at"))).toHaveLength(1); // taken inside start()
+    const n = await sim.uploadChange("org/a", { files: { now: "1\n" }, message: "Right after start\n" });
+    source.run(); // as the gate does once start() resolved
+    const deadline = Date.now() + 5000;
+    while (delivered.length === 0 && Date.now() < deadline) await Bun.sleep(20);
+    await source.stop();
+    expect(brief(delivered)).toEqual([["patchset-created", n, 1, 1000096, null, null]]);
+  });
+
+  it("a change the baseline's answers missed (updated while it ran, the index lagging) is an event of the first poll", async () => {
+    let now = Date.UTC(2026, 10, 24, 13, 0, 0);
+    sim = await GerritSimulator.start({ clock: () => now });
+    await sim.createProject("org/a");
+    await sim.createProject("org/b");
+    await sim.uploadChange("org/a", { files: { old: "1\n" }, message: "Old\n" });
+    now += 5000;
+    const late = await sim.uploadChange("org/b", { files: { late: "1\n" }, message: "Late\n" });
+    // Every baseline query answers as if `late` were not indexed yet.
+    const hide = (json: unknown) => (json as { _number: number }[]).filter((c) => c._number !== late);
+    sim.inject({ match: /^GET \/changes\/\?q=/, times: 3, rewrite: hide });
+    const { source } = setup(sim, undefined, {});
+    await source.start();
+    expect(sim.clearFaults()).toBe(0);
+    expect(brief(await source.poll())).toEqual([["patchset-created", late, 1, 1000096, null, null]]);
+  });
+
+  it("changes closed shortly before the baseline are not news on the first poll", async () => {
+    sim = await GerritSimulator.start();
+    await sim.createProject("org/a");
+    await sim.createProject("org/b");
+    const gone = await sim.uploadChange("org/a", { files: { gone: "1\n" }, message: "Abandoned before start\n" });
+    await sim.abandon(gone);
+    const { source } = setup(sim);
+    await source.start();
+    expect(await source.poll()).toEqual([]);
+    await sim.restore(gone);
+    expect(brief(await source.poll())).toEqual([["change-restored", gone, 1, 1000096, null, null]]);
   });
 });

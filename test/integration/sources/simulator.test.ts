@@ -195,3 +195,27 @@ describe("the Gerrit simulator", () => {
     expect((await call("POST", `/a/changes/${n}/revisions/current/review`, { message: "thanks" })).status).toBe(200);
   });
 });
+
+describe("the simulator's faults", () => {
+  it("redirectTo answers 302 to that base, keeping the path and query", async () => {
+    sim.inject({ match: /accounts\/self/, redirectTo: "http://127.0.0.1:9/" });
+    const res = await fetch(`${sim.url}/a/accounts/self?x=1`, { headers: { Authorization: auth }, redirect: "manual" });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("http://127.0.0.1:9/a/accounts/self?x=1");
+  });
+
+  it("hugeBodyBytes streams exactly that many bytes of valid JSON, recording what went out", async () => {
+    sim.inject({ match: /accounts\/self/, hugeBodyBytes: 300_000 });
+    const res = await call("GET", "/a/accounts/self");
+    expect(res.status).toBe(200);
+    expect(res.text).toHaveLength(300_000);
+    expect(res.json()).toBe("x".repeat(300_000 - 7));
+    expect(sim.streamed.at(-1)).toEqual({ path: "/a/accounts/self", total: 300_000, sent: 300_000, cancelled: false, finished: true });
+  });
+
+  it("rewrite replaces the JSON of the real answer", async () => {
+    sim.inject({ match: /accounts\/self/, rewrite: (json) => ({ ...(json as object), name: "Rewritten" }) });
+    expect((await call("GET", "/a/accounts/self")).json()).toMatchObject({ _account_id: 1000200, name: "Rewritten" });
+    expect((await call("GET", "/a/accounts/self")).json().name).toBe("gatebox CI");
+  });
+});

@@ -11,23 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gitPath, serveGit } from "./http-backend.ts";
 import type { SimAccount, SimChange, SimProject, SubmitRequirementDef, SubmitType } from "./model.ts";
-import { XSSI, handleRest, text } from "./routes.ts";
+import { type Fault, type StreamedBody, answerFault, rewriteJson } from "./faults.ts";
+import { handleRest, text } from "./routes.ts";
 import { applyReview } from "./review.ts";
 import { GerritState, type RecordedMerge, type RecordedReview } from "./state.ts";
 
-export interface Fault {
-  /** Which requests it applies to: a regexp on `METHOD /path?query` (path without `/a`, query decoded); default every request. */
-  match?: RegExp;
-  /** Answer with this status and text body. */
-  status?: number;
-  body?: string;
-  /** Answer 200 with a body that is not valid JSON behind the XSSI guard. */
-  malformed?: boolean;
-  /** Wait this long before answering (for client timeouts). */
-  delayMs?: number;
-  /** How many matching requests it applies to (default 1). */
-  times?: number;
-}
+export type { Fault, StreamedBody };
 
 export interface SimulatorOptions {
   port?: number;
@@ -52,6 +41,8 @@ export class GerritSimulator {
   readonly requests: { method: string; path: string; status: number }[] = [];
   /** Unexpected exceptions inside the simulator (answered 500); tests may assert this stays empty. */
   readonly errors: unknown[] = [];
+  /** The huge bodies streamed for `hugeBodyBytes` faults, with how much of each went out. */
+  readonly streamed: StreamedBody[] = [];
   private faults: (Fault & { left: number })[] = [];
   private server?: ReturnType<typeof Bun.serve>;
   private ownsRoot = false;
@@ -224,7 +215,7 @@ export class GerritSimulator {
     const path = authed ? url.pathname.slice(2) || "/" : url.pathname;
     let res: Response;
     try {
-      res = await this.respond(req, path, url.search, authed);
+      res = await this.respond(req, url, path, authed);
     } catch (err) {
       // A bug in the simulator: answer like Gerrit does, keep the details for the test to show.
       this.errors.push(err);
@@ -234,18 +225,21 @@ export class GerritSimulator {
     return res;
   }
 
-  private async respond(req: Request, path: string, search: string, authed: boolean): Promise<Response> {
+  private async respond(req: Request, url: URL, path: string, authed: boolean): Promise<Response> {
     let who: SimAccount | undefined;
     if (authed) {
       who = this.authenticate(req);
       if (!who) return text(401, "Unauthorized", { "WWW-Authenticate": 'Basic realm="Gerrit Code Review"' });
     }
-    const fault = this.takeFault(req.method, path + decodeURIComponent(search.replace(/\+/g, " ")));
+    const fault = this.takeFault(req.method, path + decodeURIComponent(url.search.replace(/\+/g, " ")));
     if (fault?.delayMs) await Bun.sleep(fault.delayMs);
-    if (fault?.malformed) {
-      return new Response(`${XSSI}{"this is": not json`, { status: 200, headers: { "Content-Type": "application/json; charset=UTF-8" } });
-    }
-    if (fault?.status) return text(fault.status, fault.body ?? "Injected failure");
+    const faulty = fault && answerFault(fault, url, this.streamed);
+    if (faulty) return faulty;
+    const res = await this.answer(req, path, who);
+    return fault?.rewrite ? rewriteJson(res, fault.rewrite) : res;
+  }
+
+  private async answer(req: Request, path: string, who: SimAccount | undefined): Promise<Response> {
     const g = gitPath(path);
     if (g && this.state.projects.has(g.project)) {
       if (!who && !this.state.project(g.project).anonymousRead) {
