@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { defaultConfig, loadConfigFile } from "../config/load.ts";
 import type { Listen } from "../config/model.ts";
 import { GateboxError, UsageError } from "../errors.ts";
+import { LOG_FORMATS, type LogFormat, operatorLog } from "../logs/operator-log.ts";
 import { startServer } from "../server/server.ts";
 import { parseFlags, positionals } from "./args.ts";
 
@@ -12,8 +13,12 @@ export async function run(argv: string[]): Promise<number> {
     data: { type: "string" },
     listen: { type: "string" },
     "console-listen": { type: "string" },
+    "log-format": { type: "string" },
   });
   positionals("serve", pos, []);
+  const format = parseLogFormat(values["log-format"] ?? "text");
+  const log = operatorLog(format, process.stderr);
+  const say = operatorLog(format, process.stdout);
   const file = values.config ?? (existsSync("gatebox.yaml") ? "gatebox.yaml" : null);
   const config = file === null ? defaultConfig() : loadConfigFile(file);
   if (values.data !== undefined) {
@@ -27,6 +32,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const server = await startServer({
     config,
+    log,
     ...(listen ? { listen } : {}),
     ...(consoleListen !== undefined ? { consoleListen } : {}),
   }).catch((err: unknown) => {
@@ -37,22 +43,35 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw err;
   });
-  process.stdout.write(`gatebox: listening on ${server.url} (data in ${config.dataDir})\n`);
+  say(`gatebox: listening on ${server.url} (data in ${config.dataDir})`);
 
   return new Promise<number>((done) => {
     const shutdown = (signal: string) => {
-      process.stdout.write(`gatebox: ${signal} received, shutting down\n`);
+      say(`gatebox: ${signal} received, shutting down`);
+      // Running builds are left to run: their containers outlive the process and the next start
+      // reattaches to them, as after a crash. So nothing may keep the process alive once the store
+      // is closed (a build's timers and streams would, until the build ends): exit explicitly.
+      const exit = (code: number) => {
+        done(code);
+        process.exit(code);
+      };
       server.stop().then(
-        () => done(0),
+        () => exit(0),
         (err: unknown) => {
-          process.stderr.write(`gatebox: error while shutting down: ${String(err)}\n`);
-          done(1);
+          log(`gatebox: error while shutting down: ${String(err)}`);
+          exit(1);
         },
       );
     };
     process.once("SIGINT", () => shutdown("SIGINT"));
     process.once("SIGTERM", () => shutdown("SIGTERM"));
   });
+}
+
+function parseLogFormat(text: string): LogFormat {
+  const format = LOG_FORMATS.find((f) => f === text);
+  if (!format) throw new UsageError(`gatebox serve: --log-format must be ${LOG_FORMATS.join(" or ")}, got '${text}'`);
+  return format;
 }
 
 function parseListenFlag(text: string): Listen {

@@ -32,11 +32,15 @@ export class ConsoleHub {
     return join(this.logDir, consoleFileName(buildId));
   }
 
-  /** Starts (or continues) a build's console. The writer leaves the hub when closed. */
+  /**
+   * Starts (or continues) a build's console. The writer leaves the hub when closed. Never throws:
+   * a file that cannot be created gives a writer that is already `failed` (and not live).
+   */
   open(buildId: string): ConsoleWriter {
     const current = this.live.get(buildId);
     if (current && !current.closed) return current;
     const w = new ConsoleWriter(this.pathOf(buildId), buildId, this.now);
+    if (w.closed) return w;
     this.live.set(buildId, w);
     const off = w.onChange(() => {
       if (w.closed && this.live.get(buildId) === w) {

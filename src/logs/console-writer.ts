@@ -11,12 +11,23 @@ export const MAX_EVENT_BYTES = 64 * 1024;
  * read from the engine, so memory never grows with output size, however fast the job prints, and
  * a reader that sees `size` can read every byte below it. One writer per build at a time.
  * `close` is idempotent; writes after close are dropped.
+ *
+ * No method throws on a file system error (disk full, I/O error, file cannot be created): the
+ * first one is kept in `failed`, `failure` resolves with it, the file is closed (listeners are
+ * told, as on close) and every later write is dropped. What is in the file stays readable: only
+ * complete lines count in `size`. It is the caller's to end the build as an infrastructure error.
  */
 export class ConsoleWriter {
-  private fd: number | null;
-  private bytes: number;
+  private fd: number | null = null;
+  private bytes = 0;
   private readonly decoders = { o: new TextDecoder("utf-8"), e: new TextDecoder("utf-8") };
   private readonly listeners = new Set<() => void>();
+  private firstError: Error | null = null;
+  private reportFailure: (err: Error) => void = () => {};
+  /** Resolves with the first write error; stays pending while writes work. */
+  readonly failure: Promise<Error> = new Promise((resolve) => {
+    this.reportFailure = resolve;
+  });
   readonly started: number;
 
   /**
@@ -28,21 +39,30 @@ export class ConsoleWriter {
     readonly buildId: string,
     private readonly now: () => number = Date.now,
   ) {
-    this.fd = openSync(path, "a+");
-    const size = fstatSync(this.fd).size;
-    const existing = size > 0 ? readHeaderLine(this.fd) : null;
-    if (existing) {
-      this.started = existing.started;
-      this.bytes = size;
-      // A crash mid-write can leave a torn last line; end it so our first event parses.
-      const last = Buffer.alloc(1);
-      readSync(this.fd, last, 0, 1, size - 1);
-      if (last[0] !== 10) this.append("\n");
-    } else {
-      this.started = now();
-      this.bytes = 0;
-      this.append(encodeHeader(buildId, this.started));
+    let started = now();
+    try {
+      this.fd = openSync(path, "a+");
+      const size = fstatSync(this.fd).size;
+      const existing = size > 0 ? readHeaderLine(this.fd) : null;
+      if (existing) {
+        started = existing.started;
+        this.bytes = size;
+        // A crash mid-write can leave a torn last line; end it so our first event parses.
+        const last = Buffer.alloc(1);
+        readSync(this.fd, last, 0, 1, size - 1);
+        if (last[0] !== 10) this.append("\n");
+      } else {
+        this.append(encodeHeader(buildId, started));
+      }
+    } catch (err) {
+      this.fail(err);
     }
+    this.started = started;
+  }
+
+  /** The first file system error met (then the file was closed and writes are dropped); null while all is well. */
+  get failed(): Error | null {
+    return this.firstError;
   }
 
   /** Bytes in the file; everything below is complete lines. */
@@ -75,8 +95,14 @@ export class ConsoleWriter {
       if (rest) this.event(kind, rest);
     }
     if (result !== undefined) this.event("x", result);
-    closeSync(this.fd);
+    if (this.fd === null) return; // a write above failed and closed it
+    const fd = this.fd;
     this.fd = null;
+    try {
+      closeSync(fd);
+    } catch (err) {
+      this.keep(err);
+    }
     this.notify();
   }
 
@@ -96,10 +122,16 @@ export class ConsoleWriter {
 
   private event(kind: ConsoleKind, data: string): void {
     if (this.fd === null) return;
-    this.append(encodeEvent((this.now() - this.started) / 1000, kind, data));
+    try {
+      this.append(encodeEvent((this.now() - this.started) / 1000, kind, data));
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
     this.notify();
   }
 
+  /** Throws what writeSync throws (ENOSPC, EIO, …); `bytes` only grows by whole lines. */
   private append(line: string): void {
     // Writing the string directly spares a Buffer per event; a short write (rare on a regular
     // file) falls back to writing the rest as bytes.
@@ -111,6 +143,28 @@ export class ConsoleWriter {
       while (off < len) off += writeSync(this.fd!, buf, off, len - off);
     }
     this.bytes += len;
+  }
+
+  /** Keeps the first error, closes the file and tells the listeners (watchers end as on close). */
+  private fail(err: unknown): void {
+    this.keep(err);
+    if (this.fd !== null) {
+      const fd = this.fd;
+      this.fd = null;
+      try {
+        closeSync(fd);
+      } catch {
+        // The error that matters is already kept.
+      }
+    }
+    this.notify();
+  }
+
+  private keep(err: unknown): void {
+    if (this.firstError) return;
+    const e = err instanceof Error ? err : new Error(String(err));
+    this.firstError = new Error(`cannot write the console file ${this.path}: ${e.message}`, { cause: e });
+    this.reportFailure(this.firstError);
   }
 
   private notify(): void {

@@ -1,15 +1,17 @@
 import { join } from "node:path";
 import type { GateboxConfig } from "../config/model.ts";
 import type { Secret } from "../config/secret.ts";
-import { resolveSecret } from "../config/secrets.ts";
+import { resolveSecrets } from "../config/secrets.ts";
 import { ConsoleHub } from "../logs/console-hub.ts";
 import { startTcpConsole, type TcpConsole } from "../logs/tcp-console.ts";
 import type { SchedulerView } from "../scheduler/index.ts";
 import { openDatabase, type OpenStore } from "../store/db.ts";
 import { buildExists } from "../store/queries.ts";
 import { createApp } from "../web/app.ts";
+import type { HealthReport } from "../web/context.ts";
 import { adminActions } from "./admin.ts";
 import { type Gate, startGate } from "./gate.ts";
+import { type GateHealth, type HealthOptions, HEALTH_LOG_EVERY_MS, healthModel, watchHealth } from "./health.ts";
 
 export interface ServerOptions {
   config: GateboxConfig;
@@ -17,7 +19,10 @@ export interface ServerOptions {
   listen?: { host: string; port: number };
   /** Overrides config.web.console-listen; null turns the TCP console off. */
   consoleListen?: { host: string; port: number } | null;
+  /** Where operator lines go (default stderr, as text); `gatebox serve --log-format` picks the format (logs/operator-log.ts). */
   log?: (line: string) => void;
+  /** Health thresholds (defaults in health.ts) and how often changes of health are logged. */
+  health?: HealthOptions & { logEveryMs?: number };
 }
 
 export interface RunningServer {
@@ -25,6 +30,8 @@ export interface RunningServer {
   store: OpenStore;
   gate: Gate | null;
   console: TcpConsole | null;
+  /** What /healthz answers. */
+  health(): HealthReport;
   /** Stops accepting, lets in-flight work settle, closes the store. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -38,18 +45,24 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const listen = opts.listen ?? config.web.listen;
   const consoleListen = opts.consoleListen === undefined ? config.web.consoleListen : opts.consoleListen;
-  const adminToken: Secret | null = config.web.adminToken
-    ? resolveSecret(config.web.adminToken, `${config.file ?? "config"}: web.admin-token`)
-    : null;
+  // Every missing secret is named at once, before anything starts.
+  const secrets = resolveSecrets(config);
+  const adminToken: Secret | null = secrets.adminToken;
   const store = openDatabase(join(config.dataDir, "gatebox.sqlite"));
   const cleanup: (() => Promise<void> | void)[] = [() => store.close()];
   const stopAll = async () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   };
   try {
-    const gate = config.gerrit ? await startGate(config, store, log) : null;
+    const gate = config.gerrit && secrets.gerritPassword ? await startGate(config, secrets.gerritPassword, store, log) : null;
     if (gate) cleanup.push(() => gate.stop());
     const consoles = gate?.consoles ?? new ConsoleHub(join(config.dataDir, "logs"));
+    // gate.ts may expose sourceHealth() / executorHealth(); until it does, those checks pass.
+    const health = healthModel(
+      { store, dataDir: config.dataDir, gate: gate as (Gate & GateHealth) | null, pollInterval: config.gerrit?.pollInterval ?? null },
+      opts.health,
+    );
+    cleanup.push(watchHealth(health, log, opts.health?.logEveryMs ?? HEALTH_LOG_EVERY_MS));
     const app = createApp({
       configFile: config.file,
       dataDir: config.dataDir,
@@ -61,6 +74,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       consoles,
       adminToken,
       actions: adminActions(config, gate),
+      health,
     });
     const http = Bun.serve({ hostname: listen.host, port: listen.port, fetch: app.fetch, idleTimeout: 0 });
     cleanup.push(() => http.stop(true));
@@ -90,6 +104,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       store,
       gate,
       console: tcp,
+      health,
       stop() {
         stopping ??= stopAll();
         return stopping;

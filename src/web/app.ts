@@ -28,9 +28,11 @@ export function createApp(ctx: WebContext): Hono {
   const status = new StatusSource(ctx);
   const ansiJs = ansiAsset();
 
-  app.get("/healthz", (c) =>
-    c.json({ ok: true, version: VERSION, uptime: Math.round((Date.now() - ctx.startedAt) / 1000) }),
-  );
+  app.get("/healthz", (c) => {
+    const { ok, problems } = ctx.health?.() ?? { ok: true, problems: [] };
+    const uptime = Math.round((Date.now() - ctx.startedAt) / 1000);
+    return c.json({ ok, version: VERSION, uptime, problems }, ok ? 200 : 503, { "cache-control": "no-store" });
+  });
 
   app.get("/assets/ansi.js", (c) => c.body(ansiJs, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300" }));
   app.get("/assets/:name", (c) => {

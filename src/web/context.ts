@@ -36,6 +36,20 @@ export interface AdminActions {
   promote(req: ChangeRequest): Promise<void>;
 }
 
+/** One reason gatebox cannot do its job. */
+export interface HealthProblem {
+  /** Which check found it: the store cannot write, the data disk is nearly full, Gerrit polling fails, no executor answers. */
+  check: "store" | "disk" | "gerrit" | "executors";
+  /** For people: what is wrong, where, and since when. */
+  message: string;
+}
+
+/** What `GET /healthz` answers: 200 when `ok`, else 503 with every problem. */
+export interface HealthReport {
+  ok: boolean;
+  problems: HealthProblem[];
+}
+
 /** What the web layer reads and calls; server.ts supplies it. */
 export interface WebContext {
   configFile: string | null;
@@ -57,6 +71,8 @@ export interface WebContext {
   /** `web.admin-token`, resolved; null disables the admin actions (every call is 401). */
   adminToken: Secret | null;
   actions: AdminActions;
+  /** Whether gatebox can do its job (server/health.ts); cheap enough to call per request. Default: always ok. */
+  health?(): HealthReport;
   /** Unix seconds; default Date.now() / 1000. */
   now?: () => number;
 }
