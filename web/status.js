@@ -1,6 +1,7 @@
 // The status page: draws every pipeline from /api/events (server-sent events, no reload), each gate
 // queue as a tree in which an item hangs from the item it is tested on, so a failing item visibly
-// branches off the line. Filters (change, project, owner) live in the query string: bookmarkable.
+// branches off the line; an item outside the window waits in line behind the one ahead of it.
+// Filters (change, project, owner) live in the query string: bookmarkable.
 (() => {
   const root = document.getElementById("status");
   const form = document.getElementById("filters");
@@ -40,7 +41,7 @@
     return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
   }
   const stateClass = (s) =>
-    s === "SUCCESS" ? "ok" : s === "running" ? "run" : s.startsWith("waiting") || s === "SKIPPED" || s === "ABORTED" ? "muted" : "bad";
+    s === "SUCCESS" ? "ok" : s === "running" ? "run" : s.startsWith("waiting") || s.startsWith("not run") || s === "SKIPPED" || s === "ABORTED" ? "muted" : "bad";
 
   function job(j, drift) {
     const running = j.state === "running";
@@ -60,22 +61,26 @@
     const c = it.change;
     const label = `${c.number ?? c.id}${c.patchset ? `,${c.patchset}` : ""}`;
     const link = c.url ? `<a href="${esc(c.url)}">${esc(label)}</a>` : esc(label);
-    const ahead = it.ahead === null ? "the branch tip" : (() => {
+    const aheadLabel = () => {
       const a = byId.get(it.ahead);
       return a ? esc(`${a.change.number ?? a.change.id}`) : "?";
-    })();
+    };
+    // An item with no speculative state is not tested on anything: it only waits in line.
+    const place = it.tested !== false
+      ? `tested on ${it.ahead === null ? "the branch tip" : aheadLabel()}`
+      : `waiting${it.ahead === null ? "" : ` behind ${aheadLabel()}`}${it.active ? "" : " · outside the window"}`;
     const badge = it.failing
       ? `<span class="badge bad" title="${esc(it.failingReason ?? "")}">failing: ${esc(it.failingReason ?? "")}</span>`
       : it.submitting
         ? '<span class="badge ok">merging</span>'
         : it.active
           ? '<span class="badge run">active</span>'
-          : '<span class="badge muted">waiting</span>';
+          : '<span class="badge muted" title="outside the active window">waiting</span>';
     const remaining = it.remaining === null || it.failing ? "" : `ETA ${duration(Math.max(0, it.remaining - drift))}`;
     return `<li class="item${it.branch ? " branch" : ""}${it.failing ? " failing" : ""}" style="--depth:${it.depth}" data-item="${it.id}" data-change="${esc(c.number ?? c.id)}">
 <div class="item-head">${it.branch ? '<span class="fork" aria-hidden="true">↳</span>' : ""}<strong>${link}</strong> ${badge}
 <span class="subject">${esc(c.subject)}</span></div>
-<div class="item-meta muted">${esc(c.project)} · ${esc(c.owner)} · tested on ${ahead}${it.behind.length ? ` · ${it.behind.length} behind` : ""} <span class="eta">${esc(remaining)}</span></div>
+<div class="item-meta muted">${esc(c.project)} · ${esc(c.owner)} · <span class="place">${place}</span>${it.behind.length ? ` · ${it.behind.length} behind` : ""} <span class="eta">${esc(remaining)}</span></div>
 <ul class="jobs">${it.jobs.map((j) => job(j, drift)).join("")}</ul></li>`;
   }
 

@@ -1,7 +1,10 @@
 import { formatDuration } from "../web/charts.ts";
 import type { StatusItem, StatusJob, StatusJson } from "../web/status-view.ts";
 
-/** `gatebox status` as text (pure): the same tree as the page, a failing item branching off with ↳. */
+/**
+ * `gatebox status` as text (pure): the same tree as the page, a failing item branching off with ↳,
+ * items outside the window waiting in line behind the item ahead of them.
+ */
 export function formatStatus(s: StatusJson, filter: { pipeline?: string | undefined } = {}): string {
   const lines: string[] = [];
   for (const p of s.pipelines) {
@@ -22,7 +25,13 @@ function item(it: StatusItem): string[] {
   const pad = "    " + "  ".repeat(it.depth);
   const c = it.change;
   const label = `${c.number ?? c.id}${c.patchset ? `,${c.patchset}` : ""}`;
-  const what = it.failing ? `FAILING (${it.failingReason ?? "?"})` : it.submitting ? "merging" : it.active ? "active" : "waiting";
+  const what = it.failing
+    ? `FAILING (${it.failingReason ?? "?"})`
+    : it.submitting
+      ? "merging"
+      : it.active
+        ? "active"
+        : "waiting (outside the window)";
   const eta = it.remaining === null || it.failing ? "" : `  ETA ${formatDuration(it.remaining)}`;
   return [
     `${pad}${it.branch ? "↳ " : ""}${label} ${c.project} ${what}${eta}  ${c.subject}`,

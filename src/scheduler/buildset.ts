@@ -13,6 +13,7 @@ export function newRuns(jobs: readonly ResolvedJob[]): JobRun[] {
 /** Why the item fails, or null: a voting FAILURE/TIMED_OUT beats an ERROR (the change's fault is known). */
 export function failKind(bs: Buildset, jobs: readonly ResolvedJob[]): FailKind | null {
   if (bs.merge === "conflict") return "conflict";
+  if (bs.merge === "error") return "error";
   let error = false;
   for (let i = 0; i < bs.jobs.length; i++) {
     const run = bs.jobs[i]!;
@@ -25,7 +26,7 @@ export function failKind(bs: Buildset, jobs: readonly ResolvedJob[]): FailKind |
 
 /** Done when the merge failed, or it succeeded and every job reached a terminal status. */
 export function isDone(bs: Buildset): boolean {
-  if (bs.merge === "conflict") return true;
+  if (bs.merge === "conflict" || bs.merge === "error") return true;
   if (bs.merge !== "done") return false;
   for (const run of bs.jobs) if (!TERMINAL.has(run.status)) return false;
   return true;

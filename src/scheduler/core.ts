@@ -162,8 +162,13 @@ export class Core {
     });
   }
 
-  /** Removes the item from its queue (cancelling what runs); not merged → its dependents leave too. */
-  remove(item: Item, merged: boolean): void {
+  /**
+   * Removes the item from its queue (cancelling what runs). Left unmerged, its dependents leave with
+   * it (FORMAT.md Depends-On): always in dependent and serial queues, where they are failing with
+   * it; in independent ones only when it was dequeued by an event (`dequeued`: abandoned, a new
+   * patchset, by hand), since there a dependency's own result never fails what needs it.
+   */
+  remove(item: Item, merged: boolean, dequeued = false): void {
     const q = this.queueOf(item);
     const at = q.items.indexOf(item);
     if (at < 0) return;
@@ -174,31 +179,47 @@ export class Core {
     this.emit({ type: "dequeue", itemId: item.id, pipeline: item.pipeline, changeId: item.change.id, merged });
     if (merged) {
       this.markMerged(item.change.id);
-      // Items tested on it now have it on the branch tip: same state, no reset.
-      // Only busy items have a buildset to fix; stop after the last one (the queue may be long).
-      let left = q.busy;
-      for (let i = 0; i < q.items.length && left > 0; i++) {
-        const bs = q.items[i]!.buildset;
-        if (!bs) continue;
-        left--;
-        if (bs.aheadItem === item.id) {
-          bs.aheadItem = null;
-          bs.aheadBuildset = null;
-        }
-      }
-    } else if (this.pipelines.get(item.pipeline)?.manager !== "independent") {
-      this.removeDependents(q, item.change.id);
+      this.unlinkMerged(q, item);
+    } else if (dequeued || this.pipelines.get(item.pipeline)?.manager !== "independent") {
+      this.removeDependents(item);
     }
   }
 
-  /** FORMAT.md Depends-On: items needing a change that left unmerged leave with it, reported -1. */
-  private removeDependents(q: QueueState, gone: string): void {
-    for (let i = 0; i < q.items.length; i++) {
-      const other = q.items[i]!;
-      if (!other.change.dependsOn.includes(gone)) continue;
-      this.report(other, -1, `depends on ${gone}, which left the queue without merging`, false, false);
-      this.remove(other, false); // recursion handles its own dependents
-      i = -1; // the list changed under us; dependents are rare, so rescan
+  /** Items tested on a merged item now have it on the branch tip: same state, no reset. */
+  private unlinkMerged(q: QueueState, item: Item): void {
+    // Only busy items have a buildset to fix; stop after the last one (the queue may be long).
+    let left = q.busy;
+    for (let i = 0; i < q.items.length && left > 0; i++) {
+      const bs = q.items[i]!.buildset;
+      if (!bs) continue;
+      left--;
+      if (bs.aheadItem === item.id) {
+        bs.aheadItem = null;
+        bs.aheadBuildset = null;
+      }
+    }
+  }
+
+  /**
+   * FORMAT.md Depends-On: items needing a change that left unmerged leave with it, reported -1. In
+   * dependent and serial pipelines they share its queue; in independent ones they may sit in any
+   * queue of the pipeline and need it directly or through `needs` (their transitive dependencies).
+   */
+  private removeDependents(gone: Item): void {
+    const id = gone.change.id;
+    const independent = this.pipelines.get(gone.pipeline)?.manager === "independent";
+    const keys = independent ? (this.pipelines.get(gone.pipeline)?.queues.map((q) => q.key) ?? []) : [gone.queueKey];
+    const needsIt = (other: Item) => other.change.dependsOn.includes(id) || other.needs.some((c) => c.id === id);
+    for (const key of keys) {
+      const q = this.queues.get(key);
+      if (!q) continue;
+      for (let i = 0; i < q.items.length; i++) {
+        const other = q.items[i]!;
+        if (!needsIt(other)) continue;
+        this.report(other, -1, `depends on ${id}, which left the queue without merging`, false, false);
+        this.remove(other, false, true); // recursion handles its own dependents
+        i = -1; // the list changed under us; dependents are rare, so rescan
+      }
     }
   }
 

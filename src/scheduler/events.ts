@@ -33,7 +33,7 @@ export function applyEvent(core: Core, ev: SchedulerEvent): void {
       core.merges.delete(ev.mergeId);
       const bs = item?.buildset;
       if (!bs || bs.mergeId !== ev.mergeId || bs.merge !== "pending") return;
-      bs.merge = ev.type === "merge-done" ? "done" : "conflict";
+      bs.merge = ev.type === "merge-done" ? "done" : ev.infra ? "error" : "conflict";
       if (ev.type === "merge-failed") bs.mergeReason = ev.reason ?? null;
       return;
     }
@@ -58,7 +58,7 @@ export function applyEvent(core: Core, ev: SchedulerEvent): void {
         core.remove(item, true);
       } else {
         item.submitting = false;
-        core.report(item, "merge-failure", `the source refused to merge it${ev.reason ? `: ${ev.reason}` : ""}`);
+        core.report(item, "merge-failure", ev.reason ?? "the submit was refused");
         core.remove(item, false);
       }
       return;
@@ -109,7 +109,7 @@ function dequeue(core: Core, pipeline: string, changeId: string, why: string): v
   const item = core.itemOf(pipeline, changeId);
   if (!item) return;
   core.report(item, "dequeued", why, false, false);
-  core.remove(item, false);
+  core.remove(item, false, true);
 }
 
 /** Moves the item and its unmerged dependencies (in list order) to the head; resets the queue. */

@@ -64,6 +64,11 @@ export class Scheduler {
     return new Scheduler(layout, options, state);
   }
 
+  /** Whether the change is known merged (by a submit-done or a change-merged event). */
+  isMerged(changeId: string): boolean {
+    return this.core.merged.has(changeId);
+  }
+
   /** Read-only status of every queue (see view.ts). */
   view(): SchedulerView {
     return buildView(this.core);

@@ -18,7 +18,8 @@ export interface JobRun {
 export interface Buildset {
   id: number;
   mergeId: number;
-  merge: "pending" | "done" | "conflict";
+  /** `conflict`: the change's fault; `error`: the merger's (infrastructure). */
+  merge: "pending" | "done" | "conflict" | "error";
   mergeReason: string | null;
   /** The item this state was built on (its item ahead) and that item's buildset at the time. */
   aheadItem: number | null;

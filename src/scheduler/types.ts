@@ -91,7 +91,8 @@ export type SchedulerEvent =
   /** Merged outside the gate (or by another pipeline): dependencies on it are satisfied. */
   | { type: "change-merged"; changeId: string }
   | { type: "merge-done"; mergeId: number }
-  | { type: "merge-failed"; mergeId: number; reason?: string }
+  /** `infra`: the merger could not do its work (git fetch, disk): not the change's fault, never voted. */
+  | { type: "merge-failed"; mergeId: number; reason?: string; infra?: boolean }
   | { type: "build-started"; buildId: number }
   | { type: "build-finished"; buildId: number; result: BuildResult }
   | { type: "build-cancelled"; buildId: number }

@@ -1,14 +1,20 @@
 import { failKind, readiness } from "./buildset.ts";
 import type { Core } from "./core.ts";
-import type { Item, JobRun } from "./state.ts";
+import type { ResolvedJob } from "./layout.ts";
+import type { Buildset, Item, JobRun } from "./state.ts";
 import type { Change, JobStatus } from "./types.ts";
 
+/**
+ * What one job of an item is doing, for people: "waiting: …" (may still run, and why not yet),
+ * "running", a result, or "not run: …" (will not run on this buildset, and why).
+ */
 export type JobView =
   | "waiting: outside window"
   | "waiting: merge"
   | "waiting: dependency"
   | "waiting: capacity"
   | "waiting: item failing (fail-fast)"
+  | "not run: merge failed"
   | "running"
   | Exclude<JobStatus, "waiting" | "running">;
 
@@ -83,15 +89,28 @@ function itemView(core: Core, item: Item, active: boolean): ItemView {
             : null,
     submitting: item.submitting,
     state: bs?.state ?? null,
-    jobs: runs.map((run, j) => {
-      let state: JobView;
-      if (run.status !== "waiting") state = run.status;
-      else if (!active || !bs) state = "waiting: outside window";
-      else if (bs.merge !== "done") state = "waiting: merge";
-      else if (failFastStop) state = "waiting: item failing (fail-fast)";
-      else if (readiness(bs, jobs, j) !== "ready") state = "waiting: dependency";
-      else state = "waiting: capacity";
-      return { job: run.name, state, buildId: run.buildId, startedAt: run.startedAt, endedAt: run.endedAt };
-    }),
+    jobs: runs.map((run, j) => ({
+      job: run.name,
+      state: jobState(run, j, { bs, jobs, active, failFastStop }),
+      buildId: run.buildId,
+      startedAt: run.startedAt,
+      endedAt: run.endedAt,
+    })),
   };
+}
+
+function jobState(
+  run: JobRun,
+  j: number,
+  at: { bs: Buildset | null; jobs: readonly ResolvedJob[]; active: boolean; failFastStop: boolean },
+): JobView {
+  const { bs, jobs } = at;
+  if (run.status !== "waiting") return run.status;
+  // A failed merge (a conflict, or the merger's error) leaves no workspace: its jobs never run.
+  if (bs && bs.merge !== "pending" && bs.merge !== "done") return "not run: merge failed";
+  if (!at.active || !bs) return "waiting: outside window";
+  if (bs.merge !== "done") return "waiting: merge";
+  if (at.failFastStop) return "waiting: item failing (fail-fast)";
+  if (readiness(bs, jobs, j) !== "ready") return "waiting: dependency";
+  return "waiting: capacity";
 }

@@ -125,6 +125,8 @@ function failure(kind: FailKind, item: Item): [ReportResult, string] {
     case "vote":
       return [-1, `failed: ${named(["FAILURE", "TIMED_OUT"])}`];
     case "error":
-      return ["error", `infrastructure error in ${named(["ERROR", "RETRY_LIMIT"])} (not the change's fault)`];
+      return bs?.merge === "error"
+        ? ["error", `the merger failed (not the change's fault)${bs.mergeReason ? `: ${bs.mergeReason}` : ""}`]
+        : ["error", `infrastructure error in ${named(["ERROR", "RETRY_LIMIT"])} (not the change's fault)`];
   }
 }

@@ -21,9 +21,12 @@ export interface StatusChange {
 
 export interface StatusJob {
   name: string;
-  /** The scheduler's job state (JobView): "running", a result, or "waiting: …". */
+  /**
+   * The scheduler's job state (JobView): "running", a result, "waiting: …" (see `waiting`), or
+   * "not run: …" (it will not run on this buildset, e.g. the merge failed: finished, nothing left).
+   */
   state: string;
-  /** For a job that is not running yet: why, in words; null otherwise. */
+  /** For a job that may still run but has not started: why, in words; null otherwise. */
   waiting: string | null;
   buildId: string | null;
   logUrl: string | null;
@@ -43,10 +46,15 @@ export interface StatusItem {
   id: number;
   change: StatusChange;
   enqueuedAt: number;
-  /** Item id this one is tested on (its nearest non-failing item ahead); null: the branch tip. */
+  /**
+   * Item id this one is tested on (its nearest non-failing item ahead); null: the branch tip. For
+   * an item not `tested` yet: the item it waits behind in queue order (null: nothing ahead).
+   */
   ahead: number | null;
-  /** Item ids tested on this one. */
+  /** Item ids hanging from this one in the tree. */
   behind: number[];
+  /** False while it has no speculative state (e.g. outside the active window): `ahead` is then only its place in line. */
+  tested: boolean;
   active: boolean;
   failing: boolean;
   failingReason: string | null;
@@ -107,7 +115,7 @@ export function toStatusJson(view: SchedulerView, medians: ReadonlyMap<string, n
       manager: p.manager,
       queues: p.queues.map((q) => {
         const tree = layoutQueue(
-          q.items.map((i) => ({ key: i.change.id, ahead: i.itemAhead })),
+          q.items.map((i) => ({ key: i.change.id, ahead: i.itemAhead, failing: i.failing, tested: i.state !== null })),
           p.manager !== "independent",
         );
         const byChange = new Map(q.items.map((i) => [i.change.id, i]));
@@ -139,6 +147,7 @@ function itemJson(
     change: changeJson(item),
     enqueuedAt: item.enqueuedAt,
     ...place,
+    tested: item.state !== null,
     active: item.active,
     failing: item.failing,
     failingReason: item.failingReason,

@@ -73,6 +73,47 @@ describe("status page", () => {
   });
 });
 
+describe("status page, a gate whose window holds only the head", () => {
+  it("draws the items outside the window waiting in line, and a failing head branched off", async () => {
+    const g = createFixture({ gateWindow: 1 });
+    const srv = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: createApp(g.ctx).fetch, idleTimeout: 60 });
+    const page = await browser.newPage();
+    try {
+      await page.goto(`http://127.0.0.1:${srv.port}/`);
+      const gate = page.locator('[data-pipeline="gate"]');
+      await gate.locator(".item").first().waitFor();
+      const shape = () =>
+        gate
+          .locator(".item")
+          .evaluateAll((els) =>
+            els.map((e) => `${e.getAttribute("data-change")}${e.classList.contains("branch") ? " ↳" : ""}: ${e.querySelector(".place")?.textContent}`),
+          );
+      expect(await shape()).toEqual([
+        "1001: tested on the branch tip",
+        "1002: waiting behind 1001 · outside the window",
+        "1003: waiting behind 1002 · outside the window",
+        "1004: waiting behind 1003 · outside the window",
+      ]);
+      expect(await gate.locator('[data-change="1002"] .badge').textContent()).toBe("waiting");
+      expect(await gate.locator('[data-change="1002"] [data-job="unit"] .why').textContent()).toBe("outside the active window");
+      // The head fails (lint still runs, so it stays): it branches off; the line starts at 1002.
+      g.clock.now += 60;
+      g.finish(g.buildOf("gate", "1001", "unit")!, "FAILURE", "boom\n");
+      await expect.poll(shape).toEqual([
+        "1001 ↳: tested on the branch tip",
+        "1002: waiting · outside the window",
+        "1003: waiting behind 1002 · outside the window",
+        "1004: waiting behind 1003 · outside the window",
+      ]);
+      expect(await gate.locator('[data-change="1001"] .badge').textContent()).toContain("a voting job failed");
+    } finally {
+      await page.close();
+      await srv.stop(true);
+      g.close();
+    }
+  });
+});
+
 describe("build page", () => {
   it("shows the console live, with colours, then complete", async () => {
     const id = f.buildOf("gate", "1003", "unit")!;

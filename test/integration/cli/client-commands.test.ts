@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/load.ts";
 import { type RunningServer, startServer } from "../../../src/server/server.ts";
+import { createApp } from "../../../src/web/app.ts";
 import { REPO_ROOT } from "../../support/binary.ts";
+import { createFixture } from "../web/fixture.ts";
 
 // The client commands against a running gatebox (no Gerrit: the pipelines are empty).
 let dir = "";
@@ -30,8 +32,8 @@ afterAll(async () => {
 });
 
 /** Runs the CLI in a child process (asynchronously: the server answers from this one). */
-async function gatebox(args: string[], env: Record<string, string> = {}) {
-  const proc = Bun.spawn([process.execPath, join(REPO_ROOT, "src/cli/main.ts"), ...args, "--url", server.url], {
+async function gatebox(args: string[], env: Record<string, string> = {}, url = server.url) {
+  const proc = Bun.spawn([process.execPath, join(REPO_ROOT, "src/cli/main.ts"), ...args, "--url", url], {
     env: { ...process.env, ...env },
     stdout: "pipe",
     stderr: "pipe",
@@ -61,4 +63,25 @@ it("admin commands need the token, and name what is wrong", async () => {
   expect(ok.stderr).toMatch(/no Gerrit connection is configured/);
   // A missing argument is a usage error (exit 2), before any request.
   expect((await gatebox(["dequeue", "--pipeline", "gate"])).status).toBe(2);
+});
+
+it("status draws items outside the window waiting in line behind the head, not as the main line", async () => {
+  // A gate with window 1 (the web fixture: the real core and store), served on its own.
+  const f = createFixture({ gateWindow: 1 });
+  const app = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: createApp(f.ctx).fetch });
+  try {
+    const text = await gatebox(["status", "--pipeline", "gate"], {}, `http://127.0.0.1:${app.port}`);
+    expect(text.status).toBe(0);
+    // Item lines (not their job lines), without the ETA and subject.
+    const heads = text.stdout.split("\n").filter((l) => /^ +(↳ )?\d+,\d/.test(l));
+    expect(heads.map((l) => l.replace(/ {2}ETA .*$/, ""))).toEqual([
+      "    1001,2 acme/app active",
+      "    1002,2 acme/lib waiting (outside the window)",
+      "    1003,2 acme/app waiting (outside the window)",
+      "    1004,2 acme/lib waiting (outside the window)",
+    ]);
+  } finally {
+    await app.stop(true);
+    f.close();
+  }
 });

@@ -8,8 +8,8 @@ import { parseScenario } from "../../../src/simulate/scenario.ts";
 import { readFileSync } from "node:fs";
 
 const root = join(import.meta.dirname, "../../..");
-// CI clones the repo with shared/ beside it.
-const scenarios = join(root, "../shared/scenarios");
+// The repository's own copy of the public scenarios (beside FORMAT.md): a clone needs nothing else.
+const scenarios = join(root, "scenarios");
 const files = readdirSync(scenarios)
   .filter((f) => f.endsWith(".yaml"))
   .map((f) => join(scenarios, f));

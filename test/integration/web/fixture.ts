@@ -64,6 +64,13 @@ export interface FixtureOptions {
   /** Extra gate items (for the benchmark); default 0. */
   extraGateItems?: number;
   capacity?: number;
+  /** The gate's active window (default 20: every item tested); 1 leaves all but the head waiting. */
+  gateWindow?: number;
+}
+
+function layoutWith(gateWindow: number | undefined): Layout {
+  if (gateWindow === undefined) return LAYOUT;
+  return { ...LAYOUT, pipelines: LAYOUT.pipelines.map((p) => (p.name === "gate" ? { ...p, window: { window: gateWindow } } : p)) };
 }
 
 export function createFixture(opts: FixtureOptions = {}): Fixture {
@@ -71,7 +78,7 @@ export function createFixture(opts: FixtureOptions = {}): Fixture {
   const store = openDatabase(join(dir, "gatebox.sqlite"));
   const hub = new ConsoleHub(join(dir, "logs"));
   const clock = { now: T0 };
-  const scheduler = new Scheduler(LAYOUT, { capacity: opts.capacity ?? 8 });
+  const scheduler = new Scheduler(layoutWith(opts.gateWindow), { capacity: opts.capacity ?? 8 });
   const journal = new Journal(store.db);
   const listeners = new Set<() => void>();
   const calls: Fixture["calls"] = [];

@@ -18,6 +18,10 @@ function checkInvariants(sc: Scenario): void {
   const submitted = new Map<number, string[]>(); // item → state it reported success on
   const mergedItemsByQueue = new Map<string, number[]>();
   let running = -1;
+  // Changes dequeued by an event (abandon, new patchset, by hand) → when; and each change's
+  // dependencies, transitively.
+  const gone = new Map<string, number>();
+  const depsOf = transitiveDeps(sc);
   // Queues are independent (different repositories); the rule is about the item's own queue.
   const mergedByQueue = new Map<string, string[]>();
   const mergedIn = (queue: string) => {
@@ -26,7 +30,7 @@ function checkInvariants(sc: Scenario): void {
     return list;
   };
 
-  const observe = (ev: SchedulerEvent, cmds: readonly Command[], _now: number, s: { toJSON(): { running: number } }) => {
+  const observe = (ev: SchedulerEvent, cmds: readonly Command[], now: number, s: { toJSON(): { running: number } }) => {
     if (ev.type === "build-finished") {
       if (!started.has(ev.buildId)) throw new Error(`build ${ev.buildId} finished but never started`);
       if (cancelled.has(ev.buildId)) throw new Error(`build ${ev.buildId} finished after being cancelled`);
@@ -55,6 +59,11 @@ function checkInvariants(sc: Scenario): void {
             if (ahead.length > 0) throw new Error(`${c.change.id} reported ${c.result} with ${ahead.join(",")} still ahead`);
           }
           if (c.submit) submitted.set(c.itemId, c.state ?? []);
+          if (c.result === "dequeued") gone.set(c.change.id, now);
+          // In every manager, a dependency that left by an event fails what was queued needing it.
+          for (const dep of c.result === 1 ? (depsOf.get(c.change.id) ?? []) : []) {
+            if ((gone.get(dep) ?? -1) > c.enqueuedAt) throw new Error(`${c.change.id} reported 1 after ${dep}, which it needs, was dequeued`);
+          }
           break;
         case "dequeue": {
           if (!c.merged) break;
@@ -95,6 +104,24 @@ function checkInvariants(sc: Scenario): void {
   if (sc.manager === "independent" && outcome.merged.length > 0) throw new Error("an independent pipeline merged");
   // Every accepted change was reported; merged ones were reported success.
   for (const id of outcome.merged) if (outcome.reported[id] !== 1) throw new Error(`${id} merged but reported ${outcome.reported[id]}`);
+}
+
+/** Change id → every change it depends on, directly or through others. */
+function transitiveDeps(sc: Scenario): Map<string, string[]> {
+  const direct = new Map(sc.changes.map((c) => [c.id, c.dependsOn]));
+  const out = new Map<string, string[]>();
+  for (const c of sc.changes) {
+    const seen = new Set<string>();
+    const todo = [...c.dependsOn];
+    while (todo.length > 0) {
+      const id = todo.pop()!;
+      if (seen.has(id) || id === c.id) continue;
+      seen.add(id);
+      todo.push(...(direct.get(id) ?? []));
+    }
+    out.set(c.id, [...seen]);
+  }
+  return out;
 }
 
 describe("scheduler invariants over random scenarios", () => {

@@ -129,6 +129,57 @@ failures: [{job: t, change: B, without: [A]}]
 `);
     expect(out.reported).toEqual({ B: 1 });
   });
+
+  it("independent pipelines: a dependency's own result never fails its dependents", () => {
+    const out = sim(`
+name: check dep fails alone
+pipeline: {manager: independent}
+jobs: [{name: t, duration: 60}]
+changes: [{id: A, durations: {t: 10}}, {id: B, depends-on: [A]}]
+failures: [{job: t, change: A}]
+`);
+    expect(out.reported).toEqual({ A: -1, B: 1 });
+  });
+
+  it("independent pipelines: a dependency dequeued by an event fails its dependents, as in the gate", () => {
+    const out = sim(`
+name: check abandon
+pipeline: {manager: independent}
+jobs: [{name: t, duration: 60}]
+changes: [{id: A}, {id: B, depends-on: [A]}, {id: C, depends-on: [B]}, {id: D}]
+events: [{at: 30, type: abandon, change: A}]
+`);
+    expect(out.reported).toEqual({ A: "dequeued", B: -1, C: -1, D: 1 });
+    // A's, B's and C's builds are cancelled; nobody is reset.
+    expect(out.cancelled).toEqual({ t: 3 });
+    expect(out.resets).toBe(0);
+  });
+
+  it("independent pipelines: dependents in other projects' queues leave too, reported -1 naming the dependency", () => {
+    const layout: Layout = {
+      pipelines: [{ name: "check", manager: "independent" }],
+      projects: ["p", "q"].map((name) => ({ name, pipelines: { check: { jobs: ["t"] } } })),
+      jobs: [{ name: "t" }],
+    };
+    for (const type of ["abandon", "new-patchset", "dequeue"] as const) {
+      const s = new Scheduler(layout);
+      const a = change("A");
+      const b = { ...change("B", ["A"]), project: "q" };
+      const starts = [a, b].flatMap((c) =>
+        of(s.handle({ type: "enqueue", pipeline: "check", change: c, needs: [a] }, 0), "merge").flatMap((m) =>
+          of(s.handle({ type: "merge-done", mergeId: m.mergeId }, 0), "start-build"),
+        ),
+      );
+      const ev = type === "dequeue" ? { type, pipeline: "check", changeId: "A" } : { type, changeId: "A" };
+      const cmds = s.handle(ev, 5);
+      expect(of(cmds, "cancel-build").map((c) => c.buildId)).toEqual(starts.map((b) => b.buildId));
+      expect(of(cmds, "report").map((r) => [r.change.id, r.result, r.reason])).toEqual([
+        ["A", "dequeued", expect.any(String)],
+        ["B", -1, "depends on A, which left the queue without merging"],
+      ]);
+      expect(s.view().pipelines[0]!.queues.flatMap((q) => q.items)).toEqual([]);
+    }
+  });
 });
 
 describe("jobs", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SchedulerView } from "../../../src/scheduler/index.ts";
+import { type Command, type Layout, Scheduler, type SchedulerView } from "../../../src/scheduler/index.ts";
 import { formatStatus } from "../../../src/cli/status-text.ts";
 import { jobNames, toStatusJson } from "../../../src/web/status-view.ts";
 
@@ -79,11 +79,73 @@ describe("toStatusJson", () => {
         "        unit: running 50s, 2m 30s left | lint: SUCCESS 30s",
         "      ↳ 12,3 p FAILING (a voting job failed)  subject 12",
         "          unit: FAILURE 30s",
-        "    13,3 p waiting  ETA 3m 20s  subject 13",
+        "    13,3 p waiting (outside the window)  ETA 3m 20s  subject 13",
         "        unit: outside the active window",
         "2 builds running of 4",
         "",
       ].join("\n"),
     );
+  });
+});
+
+/** A real gate: `window` items at the head tested, merges answered by `merged(changeId)`. */
+function gate(window: number, ids: string[], merged: (id: string) => boolean = () => true): SchedulerView {
+  const layout: Layout = {
+    pipelines: [{ name: "gate", manager: "dependent", window: { window } }],
+    projects: [{ name: "p", pipelines: { gate: { jobs: ["unit"] } } }],
+    jobs: [{ name: "unit" }],
+  };
+  const s = new Scheduler(layout);
+  const answer = (cmds: Command[]) => {
+    for (const m of cmds) {
+      if (m.type !== "merge") continue;
+      const id = m.changes.at(-1)!.id;
+      answer(s.handle(merged(id) ? { type: "merge-done", mergeId: m.mergeId } : { type: "merge-failed", mergeId: m.mergeId }, 0));
+    }
+  };
+  for (const id of ids) answer(s.handle({ type: "enqueue", pipeline: "gate", change: { id, project: "p", branch: "main", dependsOn: [] } }, 0));
+  return s.view();
+}
+
+describe("a gate with items outside the window", () => {
+  const s = toStatusJson(gate(1, ["21", "22", "23"]), new Map(), 10);
+  const items = s.pipelines[0]!.queues[0]!.items;
+
+  it("hangs them in queue order behind the item ahead: no branch, not tested on the branch tip", () => {
+    expect(items.map((i) => [i.change.id, i.depth, i.branch, i.ahead, i.behind, i.tested, i.active, i.failing])).toEqual([
+      ["21", 0, false, null, [2], true, true, false],
+      ["22", 0, false, 1, [3], false, false, false],
+      ["23", 0, false, 2, [], false, false, false],
+    ]);
+    expect(items[1]!.jobs[0]).toMatchObject({ state: "waiting: outside window", waiting: "outside the active window" });
+  });
+
+  it("prints them as waiting outside the window, in line", () => {
+    expect(formatStatus(s)).toBe(
+      [
+        "gate (dependent)",
+        "  queue p (window 1)",
+        "    21 p active  ",
+        "        unit: running 10s",
+        "    22 p waiting (outside the window)  ",
+        "        unit: outside the active window",
+        "    23 p waiting (outside the window)  ",
+        "        unit: outside the active window",
+        "1 build running",
+        "",
+      ].join("\n"),
+    );
+  });
+});
+
+describe("an item whose merge failed", () => {
+  const s = toStatusJson(gate(2, ["31", "32"], (id) => id !== "32"), new Map([["unit", 60]]), 10);
+  const [head, conflict] = s.pipelines[0]!.queues[0]!.items;
+
+  it("shows its jobs as not run, with nothing left to wait for, and branches off the line", () => {
+    expect(conflict).toMatchObject({ failing: true, failingReason: "merge conflict", branch: true, depth: 1, ahead: 1, remaining: 0 });
+    expect(conflict!.jobs[0]).toMatchObject({ state: "not run: merge failed", waiting: null, remaining: 0, progress: null });
+    expect(head!.jobs[0]).toMatchObject({ state: "running", remaining: 50 });
+    expect(formatStatus(s)).toContain("      ↳ 32 p FAILING (merge conflict)  \n          unit: not run: merge failed\n");
   });
 });
