@@ -85,7 +85,7 @@ export const builds = sqliteTable(
     voting: integer("voting", { mode: "boolean" }).notNull().default(true),
     /** queued | running | finished | cancelled */
     state: text("state").notNull(),
-    /** SUCCESS | FAILURE | TIMED_OUT | ABORTED | RETRY_LIMIT | SKIPPED */
+    /** A BuildResult (src/scheduler/types.ts): SUCCESS | FAILURE | TIMED_OUT | RETRY_LIMIT | ERROR | ABORTED */
     result: text("result"),
     executor: text("executor"),
     containerId: text("container_id"),
@@ -101,14 +101,6 @@ export const builds = sqliteTable(
     index("builds_change").on(t.changeNumber),
   ],
 );
-
-export const buildLogs = sqliteTable("build_logs", {
-  buildId: text("build_id").primaryKey(),
-  path: text("path").notNull(),
-  castPath: text("cast_path"),
-  bytes: integer("bytes").notNull().default(0),
-  complete: integer("complete", { mode: "boolean" }).notNull().default(false),
-});
 
 /** A source's resume point (e.g. the Gerrit poller's watermark and per-change snapshots), as JSON. */
 export const sourceCursors = sqliteTable("source_cursors", {

@@ -6,6 +6,9 @@ type Found = NonNullable<ReturnType<typeof getBuild>>;
 
 const when = (t: number | null) => (t === null ? "—" : new Date(t * 1000).toISOString().replace("T", " ").slice(0, 19) + "Z");
 
+/** A Docker container id is 64 hex digits, shown as its first 12 (as `docker ps` does); a local build's process id as it is. */
+const shortId = (id: string) => (/^[0-9a-f]{64}$/.test(id) ? id.slice(0, 12) : id);
+
 export function resultClass(result: string | null, state?: string): string {
   if (result === "SUCCESS") return "ok";
   if (result === null) return state === "running" ? "run" : "muted";
@@ -27,6 +30,8 @@ export function buildPage(found: Found, live: boolean) {
 <dt>Pipeline</dt><dd>${b.pipeline}</dd>
 <dt>Project</dt><dd>${b.project}</dd>
 <dt>Change</dt><dd>${b.changeNumber === null ? "—" : html`<a href="/builds?change=${b.changeNumber}">${b.changeNumber}</a>`}</dd>
+${b.executor ? html`<dt>Executor</dt><dd id="build-executor">${b.executor}</dd>` : ""}
+${b.containerId ? html`<dt>${/^\d+$/.test(b.containerId) ? "Process" : "Container"}</dt><dd id="build-container"><code title="${b.containerId}">${shortId(b.containerId)}</code></dd>` : ""}
 <dt>Started</dt><dd>${when(b.startedAt)}</dd>
 <dt>Duration</dt><dd>${duration}</dd>
 <dt>Voting</dt><dd>${b.voting ? "yes" : "no"}</dd>
