@@ -12,7 +12,7 @@ export interface Command {
 export const commands: Record<string, Command> = {
   serve: {
     summary: "run the gate: poll Gerrit, schedule, run builds, serve the web UI",
-    help: `Usage: gatebox serve [--config FILE] [--data DIR] [--listen HOST:PORT]
+    help: `Usage: gatebox serve [--config FILE] [--data DIR] [--listen HOST:PORT] [--log-format text|json]
 
 Runs gatebox. With no config file it starts anyway: data in ./.gatebox/, the web UI on
 127.0.0.1:8080 explaining how to add a Gerrit connection.
@@ -23,6 +23,12 @@ Options:
   --listen HOST:PORT  the web listener (default: 127.0.0.1:8080, or web.listen from the config)
   --console-listen HOST:PORT|off
                       the plain TCP console stream (default: 127.0.0.1:7900, or web.console-listen)
+  --log-format text|json
+                      the operator log: lines of text (default), or one JSON object per line
+                      {"t":ISO time,"level"?:"error"|"warn","msg":line} (docs/operations.md)
+
+SIGINT or SIGTERM stops it at once; running builds keep running and are reattached at the
+next start.
 `,
     load: () => import("./serve.ts"),
   },

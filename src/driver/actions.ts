@@ -4,18 +4,19 @@ import type { BuildHandle, BuildOutcome, RunPlace } from "../executor/executor.t
 import type { BuildRunner } from "../executor/pool.ts";
 import { MergeConflictError } from "../merger/errors.ts";
 import type { Merger } from "../merger/merger.ts";
-import type { ChangeRef, ProjectState, RepoState, SubmitType } from "../merger/types.ts";
+import type { ChangeRef, ProjectState, RepoState, SubmitType, Workspace } from "../merger/types.ts";
 import type { Change, Command, SchedulerEvent } from "../scheduler/index.ts";
-import { changeMeta, type Reporter, type ReportCommand } from "../sources/source.ts";
+import { changeMeta, type ReportCommand, type SubmitAnswer } from "../sources/source.ts";
 import { jobSpec } from "./jobs.ts";
+import { isPermanent, type ReportOutbox } from "./outbox.ts";
 
 /** An input to the driver's loop: a scheduler event (with what the history keeps of it), or a report done. */
 export type Input =
   | {
       kind: "event";
       event: SchedulerEvent;
-      /** merge-done: the state built, for the buildset's record. */
-      merged?: { buildsetId: number; state: RepoState };
+      /** merge-done: the state built, for the driver's merges and the buildset's record. */
+      merged?: { buildsetId: number; itemId: number; state: RepoState };
       /** build-started: where it runs. */
       place?: RunPlace;
       /** build-finished: what the executor said. */
@@ -27,23 +28,30 @@ export interface ActionDeps {
   config: GateboxConfig;
   merger: Merger;
   executor: BuildRunner;
-  reporter: Reporter;
+  outbox: ReportOutbox;
   log: (line: string) => void;
-  /** The driver's finished merges (merge id → item and state), shared: builds read, merges write. */
-  merges: Map<number, { itemId: number; state: RepoState }>;
+  /** A finished merge the driver still holds (its state), by merge id. */
+  merge(mergeId: number): { itemId: number; state: RepoState } | undefined;
+  /** The newest merge of an item: what its reported builds tested. */
+  lastMergeOf(itemId: number): { itemId: number; state: RepoState } | undefined;
   /** Hands a completion back to the driver's loop. */
   push(input: Input): void;
   stopped(): boolean;
   recordEvent(kind: string, payload: unknown): void;
+  /** Pause before retry n of an infrastructure failure, ms (default 1 s, 2 s, 4 s … capped at 60 s). */
+  retryDelay?: (attempt: number) => number;
 }
 
 const PRECEDENCE = { high: 0, normal: 1e12, low: 2e12 } as const;
+/** Tries of a merge or a workspace before the item is reported as an infrastructure error. */
+const INFRA_ATTEMPTS = 5;
 
 /**
  * The driver's hands: carries out merge, build, cancel and report commands with the merger,
- * executor and reporter, and turns what they answer into inputs for the driver's loop. Failures
- * are typed as DESIGN.md says: a merge conflict is the change's; anything infrastructural is
- * retried and never voted on.
+ * executor and outbox, and turns what they answer into inputs for the driver's loop. Every
+ * failure is classified here, once: a merge conflict is the change's; anything else (git fetch,
+ * disk, Docker, a start that threw) is ours: retried with backoff, then an error that is reported
+ * without a vote. A build always ends with a build-finished, so its slot is always freed.
  */
 export class CommandActions {
   private readonly handles = new Map<number, BuildHandle>();
@@ -58,7 +66,10 @@ export class CommandActions {
         this.runMerge(cmd).catch(fail(`merge ${cmd.mergeId}`));
         return;
       case "start-build":
-        this.runBuild(cmd, resumed).catch(fail(`build ${cmd.buildId}`));
+        this.runBuild(cmd, resumed).catch((err: unknown) => {
+          fail(`build ${cmd.buildId}`)(err);
+          this.buildError(cmd, `internal error: ${(err as Error)?.message ?? err}`);
+        });
         return;
       case "cancel-build":
         this.handles.get(cmd.buildId)?.cancel().catch(fail(`cancel of build ${cmd.buildId}`));
@@ -71,6 +82,12 @@ export class CommandActions {
     }
   }
 
+  /** The pipeline's start action (e.g. Verified 0) when an item enters it, in the change's order. */
+  start(pipelineName: string, change: Change): void {
+    const pipeline = this.pipeline(pipelineName);
+    if (pipeline?.start) this.deps.outbox.start(pipeline, change);
+  }
+
   private pipeline(name: string): PipelineConfig | undefined {
     return this.deps.config.pipelines.find((p) => p.name === name);
   }
@@ -79,61 +96,42 @@ export class CommandActions {
     const changes: ChangeRef[] = cmd.changes.map(toChangeRef);
     const submitTypes: Record<string, SubmitType> = {};
     for (const p of this.deps.config.projects) if (p.submitType) submitTypes[p.name] = p.submitType;
+    const failed = (reason: string, infra: boolean) =>
+      this.deps.push({ kind: "event", event: { type: "merge-failed", mergeId: cmd.mergeId, reason, infra } });
     for (let attempt = 1; ; attempt++) {
       try {
         const state = await this.deps.merger.merge({ changes, submitTypes });
-        this.deps.merges.set(cmd.mergeId, { itemId: cmd.itemId, state });
-        this.deps.push({ kind: "event", event: { type: "merge-done", mergeId: cmd.mergeId }, merged: { buildsetId: cmd.buildsetId, state } });
+        this.deps.push({ kind: "event", event: { type: "merge-done", mergeId: cmd.mergeId }, merged: { buildsetId: cmd.buildsetId, itemId: cmd.itemId, state } });
         return;
       } catch (err) {
-        if (err instanceof MergeConflictError) {
-          this.deps.push({ kind: "event", event: { type: "merge-failed", mergeId: cmd.mergeId, reason: err.message } });
-          return;
-        }
+        if (err instanceof MergeConflictError) return failed(err.message, false);
         const message = (err as Error).message;
-        if (!(err instanceof InfraError) || attempt >= 5 || this.deps.stopped()) {
-          // Not the change's fault, but the item cannot go on without its state.
-          this.deps.log(`gatebox: merge ${cmd.mergeId} failed: ${message}`);
-          this.deps.push({ kind: "event", event: { type: "merge-failed", mergeId: cmd.mergeId, reason: `the merger failed: ${message}` } });
-          return;
+        // Not the change's fault: retried, and in the end reported without a vote.
+        if (!(err instanceof InfraError) || attempt >= INFRA_ATTEMPTS || this.deps.stopped()) {
+          this.deps.log(`gatebox: merge ${cmd.mergeId} failed for good (not the change's fault): ${message}`);
+          return failed(message, true);
         }
-        this.deps.log(`gatebox: merge ${cmd.mergeId}: ${message}; retrying (attempt ${attempt + 1})`);
-        await Bun.sleep(1000 * 2 ** attempt);
+        const delay = this.delay(attempt);
+        this.deps.log(`gatebox: merge ${cmd.mergeId}: ${message}; retrying in ${delay / 1000}s`);
+        await Bun.sleep(delay);
       }
     }
   }
 
   private async runBuild(cmd: Extract<Command, { type: "start-build" }>, resumed: boolean): Promise<void> {
     const job = this.deps.config.jobs.get(cmd.job);
-    const merge = this.deps.merges.get(cmd.mergeId);
+    const merge = this.deps.merge(cmd.mergeId);
     const id = buildKey(cmd.buildId);
-    const finished = (outcome: BuildOutcome) => {
-      this.handles.delete(cmd.buildId);
-      // A cancelled build's completion is not news: the scheduler already moved on.
-      if (outcome.result === "ABORTED") return;
-      this.deps.push({ kind: "event", event: { type: "build-finished", buildId: cmd.buildId, result: outcome.result }, outcome });
-    };
-    if (!job || !merge) {
-      this.deps.log(`gatebox: build ${cmd.buildId}: ${!job ? `job ${cmd.job} is not configured` : `merge ${cmd.mergeId} is unknown`}`);
-      this.deps.push({ kind: "event", event: { type: "build-finished", buildId: cmd.buildId, result: "ERROR" } });
-      return;
-    }
+    if (!job || !merge) return this.buildError(cmd, !job ? `job ${cmd.job} is not configured` : `merge ${cmd.mergeId} is unknown`);
     if (resumed) {
       const handle = await this.deps.executor.reattach(id, jobSpec(job)).catch(() => null);
       if (handle) {
-        this.handles.set(cmd.buildId, handle);
-        finished(await handle.outcome);
-        return;
+        this.deps.log(`gatebox: build ${cmd.buildId} (${cmd.job}) reattached after a restart`);
+        return this.watch(cmd, handle);
       }
     }
-    let workspace: Awaited<ReturnType<Merger["prepareWorkspace"]>>;
-    try {
-      workspace = await this.deps.merger.prepareWorkspace(merge.state, id);
-    } catch (err) {
-      this.deps.log(`gatebox: build ${cmd.buildId}: cannot prepare its workspace: ${(err as Error).message}`);
-      this.deps.push({ kind: "event", event: { type: "build-finished", buildId: cmd.buildId, result: "ERROR" } });
-      return;
-    }
+    const workspace = await this.prepareWorkspace(merge.state, id);
+    if (typeof workspace === "string") return this.buildError(cmd, `cannot prepare its workspace: ${workspace}`);
     try {
       const handle = this.deps.executor.startBuild(
         {
@@ -147,29 +145,51 @@ export class CommandActions {
         },
         job.executor,
       );
-      this.handles.set(cmd.buildId, handle);
-      finished(await handle.outcome);
+      await this.watch(cmd, handle);
+    } catch (err) {
+      // The executor refused to start it at all (e.g. a job it cannot run, a console it cannot open).
+      this.buildError(cmd, `cannot start: ${(err as Error).message}`);
     } finally {
       await this.deps.merger.removeWorkspace(workspace).catch(() => {});
     }
   }
 
-  /** The pipeline's start action (e.g. Verified 0) when an item enters it, in the background. */
-  start(pipelineName: string, change: Change): void {
-    const pipeline = this.pipeline(pipelineName);
-    if (!pipeline?.start) return;
-    void this.retrying(`start report of change ${change.id}`, () => this.deps.reporter.start(pipeline, change)).catch(() => {});
+  /** Waits for a build's outcome and hands it back; a cancelled build's end is not news. */
+  private async watch(cmd: Extract<Command, { type: "start-build" }>, handle: BuildHandle): Promise<void> {
+    this.handles.set(cmd.buildId, handle);
+    const outcome = await handle.outcome;
+    this.handles.delete(cmd.buildId);
+    if (outcome.result === "ABORTED") return;
+    const seconds = outcome.startedAt === null ? 0 : (outcome.finishedAt - outcome.startedAt) / 1000;
+    this.deps.log(`gatebox: build ${cmd.buildId} (${cmd.job}, change ${cmd.state.at(-1) ?? "?"}) ${outcome.result} in ${seconds.toFixed(1)}s: ${outcome.message}`);
+    this.deps.push({ kind: "event", event: { type: "build-finished", buildId: cmd.buildId, result: outcome.result }, outcome });
+  }
+
+  /** Our failure, not the change's: the build ends as ERROR (never voted) and frees its slot. */
+  private buildError(cmd: Extract<Command, { type: "start-build" }>, why: string): void {
+    this.deps.log(`gatebox: build ${cmd.buildId} (${cmd.job}): ${why}; it ends as ERROR (not the change's fault)`);
+    this.deps.push({ kind: "event", event: { type: "build-finished", buildId: cmd.buildId, result: "ERROR" } });
+  }
+
+  /** The build's workspace, retried on infrastructure errors; the last error's text when it cannot be made. */
+  private async prepareWorkspace(state: RepoState, id: string): Promise<Workspace | string> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.deps.merger.prepareWorkspace(state, id);
+      } catch (err) {
+        const message = (err as Error).message;
+        if (attempt >= INFRA_ATTEMPTS || this.deps.stopped()) return message;
+        this.deps.log(`gatebox: build ${id}: cannot prepare its workspace (${message}); retrying`);
+        await Bun.sleep(this.delay(attempt));
+      }
+    }
   }
 
   private async runReport(cmd: ReportCommand): Promise<void> {
     const pipeline = this.pipeline(cmd.pipeline);
-    let answer: Awaited<ReturnType<Reporter["report"]>>;
+    let answer: SubmitAnswer | null;
     try {
-      answer = pipeline
-        ? await this.retrying(`report of change ${cmd.change.id}`, () => this.deps.reporter.report(pipeline, cmd))
-        : cmd.submit
-          ? { ok: true as const }
-          : null;
+      answer = pipeline ? await this.deps.outbox.result(pipeline, cmd) : cmd.submit ? { ok: true } : null;
     } catch (err) {
       if (!isPermanent(err)) throw err;
       // Gerrit said no for good (no permission to vote or submit, unknown label under
@@ -179,57 +199,35 @@ export class CommandActions {
       this.deps.recordEvent("report-refused", { change: cmd.change.id, message });
       answer = cmd.submit ? { ok: false, reason: `Gerrit refused: ${message}` } : null;
     }
+    this.deps.log(`gatebox: reported change ${cmd.change.id} in ${cmd.pipeline}: ${String(cmd.result)}${cmd.reason ? ` (${cmd.reason})` : ""}`);
     if (!cmd.submit) {
       this.deps.push({ kind: "report-done", itemId: cmd.itemId });
     } else if (answer === null || answer.ok) {
       // Take the tested state now: submit-done dequeues the item, and its merges go with it.
-      const tested = this.testedState(cmd);
+      const tested = this.deps.lastMergeOf(cmd.itemId)?.state[cmd.change.project];
+      this.deps.log(`gatebox: change ${cmd.change.id} submitted`);
       this.deps.push({ kind: "event", event: { type: "submit-done", itemId: cmd.itemId } });
-      if (tested) void this.verifyTree(cmd, tested);
+      if (tested) void this.verifyTree(cmd, tested, answer?.revision);
     } else {
+      this.deps.log(`gatebox: change ${cmd.change.id} was not submitted: ${answer.reason}`);
       this.deps.push({ kind: "event", event: { type: "submit-failed", itemId: cmd.itemId, reason: answer.reason } });
     }
   }
 
-  /** The speculative state of the item's last merge: what its reported builds tested. */
-  private testedState(cmd: ReportCommand): ProjectState | undefined {
-    const last = [...this.deps.merges.entries()].filter(([, m]) => m.itemId === cmd.itemId).sort(([a], [b]) => b - a)[0];
-    return last?.[1].state[cmd.change.project];
-  }
-
-  /** After a submit: the branch's tree must be the tree that was tested. Loud when not. */
-  private async verifyTree(cmd: ReportCommand, tested: ProjectState): Promise<void> {
+  /** After a submit: the commit it produced must hold the tree that was tested. Loud when not. */
+  private async verifyTree(cmd: ReportCommand, tested: ProjectState, landed: string | undefined): Promise<void> {
     try {
-      await this.deps.merger.verifyTree(cmd.change.project, cmd.change.branch, tested.tree);
-      this.deps.recordEvent("tree-verified", { change: cmd.change.id, tree: tested.tree });
+      const head = await this.deps.merger.verifyTree(cmd.change.project, cmd.change.branch, tested.tree, landed);
+      this.deps.recordEvent("tree-verified", { change: cmd.change.id, tree: tested.tree, commit: head.commit });
     } catch (err) {
       this.deps.log(`gatebox: TREE MISMATCH after submitting change ${cmd.change.id}: ${(err as Error).message}`);
       this.deps.recordEvent("tree-mismatch", { change: cmd.change.id, message: (err as Error).message });
     }
   }
 
-  /**
-   * Retries an infrastructure failure (Gerrit unreachable, 5xx, 429) with backoff until it goes
-   * through; an answer that will not change (a 4xx such as 403) is thrown at once.
-   */
-  private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (this.deps.stopped() || isPermanent(err)) throw err;
-        const delay = Math.min(60_000, 1000 * 2 ** Math.min(attempt, 6));
-        this.deps.log(`gatebox: ${what} failed (${(err as Error).message}); retrying in ${delay / 1000}s`);
-        await Bun.sleep(delay);
-      }
-    }
+  private delay(attempt: number): number {
+    return (this.deps.retryDelay ?? ((n) => Math.min(60_000, 1000 * 2 ** (n - 1))))(attempt);
   }
-}
-
-/** A client error that asking again will not change (not 408 timeout, not 429 quota). */
-function isPermanent(err: unknown): boolean {
-  const status = (err as { status?: unknown } | null)?.status;
-  return typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 /** The executor's (and console's, and web's) id of a build: the scheduler's number as text. */

@@ -6,6 +6,8 @@ import type { Command, SchedulerEvent } from "../scheduler/index.ts";
 import type { Reporter } from "../sources/source.ts";
 import type { Journal } from "../store/journal.ts";
 import { buildKey, CommandActions, type Input } from "./actions.ts";
+import { describeCommand, describeEvent } from "./oplog.ts";
+import { ReportOutbox } from "./outbox.ts";
 
 /** What the driver needs of the scheduler core (src/scheduler): one event in, commands out. */
 export interface SchedulerPort {
@@ -14,6 +16,8 @@ export interface SchedulerPort {
   /** The queue (key) an item is in, for the history; undefined once it left. */
   queueOf(itemId: number): string | undefined;
   isEnqueued(pipeline: string, changeId: string): boolean;
+  /** The change is known merged (a submit of ours, or a change-merged event). */
+  isMerged(changeId: string): boolean;
 }
 
 /** Everything the driver must remember across a crash, saved with every event it handles. */
@@ -37,6 +41,8 @@ export interface DriverOptions {
   log: (line: string) => void;
   /** Seconds. */
   now?: () => number;
+  /** Pause before retry n of an infrastructure failure, ms (tests make it short). */
+  retryDelay?: (attempt: number) => number;
 }
 
 
@@ -62,15 +68,23 @@ export class Driver {
 
   constructor(private readonly opts: DriverOptions) {
     this.now = opts.now ?? (() => Date.now() / 1000);
+    const stopped = () => this.stopped;
     this.actions = new CommandActions({
       config: opts.config,
       merger: opts.merger,
       executor: opts.executor,
-      reporter: opts.reporter,
+      outbox: new ReportOutbox({ reporter: opts.reporter, log: opts.log, stopped, ...(opts.retryDelay ? { retryDelay: opts.retryDelay } : {}) }),
+      ...(opts.retryDelay ? { retryDelay: opts.retryDelay } : {}),
       log: opts.log,
-      merges: this.merges,
+      merge: (mergeId) => this.merges.get(mergeId),
+      lastMergeOf: (itemId) => {
+        let last: { itemId: number; state: RepoState } | undefined;
+        let lastId = -1;
+        for (const [id, m] of this.merges) if (m.itemId === itemId && id > lastId) [last, lastId] = [m, id];
+        return last;
+      },
       push: (input) => this.push(input),
-      stopped: () => this.stopped,
+      stopped,
       recordEvent: (kind, payload) => this.opts.journal.event(this.now(), kind, payload),
     });
     for (const [id, m] of Object.entries(opts.snapshot?.merges ?? {})) this.merges.set(Number(id), m);
@@ -109,6 +123,10 @@ export class Driver {
       return [] as string[];
     });
     if (removed.length > 0) this.opts.log(`gatebox: removed ${removed.length} orphan build container(s)`);
+    const count = (type: Command["type"]) => [...this.outstanding.values()].filter((c) => c.type === type).length;
+    if (this.outstanding.size > 0) {
+      this.opts.log(`gatebox: resuming after a restart: ${count("merge")} merge(s), ${count("start-build")} build(s), ${count("report")} report(s) were in flight`);
+    }
     for (const cmd of this.outstanding.values()) this.act(cmd, true);
   }
 
@@ -165,9 +183,13 @@ export class Driver {
       const before = ev.type === "enqueue" && core.isEnqueued(ev.pipeline, ev.change.id);
       commands = core.handle(ev, now);
       if (ev.type === "enqueue" && !before && core.isEnqueued(ev.pipeline, ev.change.id)) entered = ev;
+      const said = ev.type === "enqueue" && entered === null ? null : describeEvent(ev);
+      if (said) this.opts.log(said);
       for (const cmd of commands) {
         journal.command(cmd, now, (itemId) => core.queueOf(itemId) ?? "");
         this.track(cmd);
+        const line = describeCommand(cmd);
+        if (line) this.opts.log(line);
       }
       this.save(seq, now);
     });
@@ -186,10 +208,13 @@ export class Driver {
   private journalInput(input: Extract<Input, { kind: "event" }>, now: number): void {
     const { journal } = this.opts;
     const ev = input.event;
-    if (input.merged && ev.type === "merge-done") journal.mergeDone(input.merged.buildsetId, input.merged.state);
+    if (input.merged && ev.type === "merge-done") {
+      this.merges.set(ev.mergeId, { itemId: input.merged.itemId, state: input.merged.state });
+      journal.mergeDone(input.merged.buildsetId, input.merged.state);
+    }
     if (input.place && ev.type === "build-started") journal.buildStarted(ev.buildId, now, { executor: input.place.executor, containerId: input.place.runId });
     if (input.outcome && ev.type === "build-finished") journal.buildFinished(ev.buildId, input.outcome);
-    if (ev.type === "enqueue") journal.change(ev.change, now);
+    if (ev.type === "enqueue") journal.change(ev.change, now, this.opts.core.isMerged(ev.change.id) ? "MERGED" : "NEW");
     if (ev.type === "abandon") journal.changeStatus(ev.changeId, "ABANDONED", now);
     if (ev.type === "change-merged") journal.changeStatus(ev.changeId, "MERGED", now);
   }

@@ -18,6 +18,7 @@ export interface RestoreOptions {
   log: (line: string) => void;
   /** Seconds. */
   now?: () => number;
+  retryDelay?: (attempt: number) => number;
 }
 
 /**
@@ -39,6 +40,7 @@ export function restoreDriver(opts: RestoreOptions): { driver: Driver; core: Cor
     journal: opts.journal,
     log: opts.log,
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.retryDelay ? { retryDelay: opts.retryDelay } : {}),
   });
   return { driver, core };
 }

@@ -45,6 +45,10 @@ export class CorePort implements SchedulerPort {
     return out;
   }
 
+  isMerged(changeId: string): boolean {
+    return this.scheduler.isMerged(changeId);
+  }
+
   isEnqueued(pipeline: string, changeId: string): boolean {
     const p = this.view().pipelines.find((x) => x.name === pipeline);
     return p?.queues.some((q) => q.items.some((i) => i.change.id === changeId)) ?? false;

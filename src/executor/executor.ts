@@ -81,6 +81,11 @@ export class Executor {
     return this.active;
   }
 
+  /** Whether the engine answers (InfraError naming it otherwise). */
+  ping(): Promise<void> {
+    return this.runner.ping();
+  }
+
   /** Builds this executor runs at once (its `capacity` in the config). */
   get slots(): number {
     return this.capacity.limit;
@@ -126,7 +131,8 @@ export class Executor {
     }
     return this.track(buildId, async (signal) => {
       const release = await this.capacity.acquire(Number.NEGATIVE_INFINITY);
-      const startedAt = this.now();
+      // Its real start (the container's), so the report gives the build's real duration.
+      const startedAt = run.startedAt ?? this.now();
       try {
         return { ...(await this.finish(run, resolved, signal, console, 1)), startedAt };
       } catch (err) {
@@ -159,7 +165,9 @@ export class Executor {
         infraErrors: [],
         startedAt: null,
       }))
-      .then((o) => {
+      .then((found) => {
+        // A console that could not be written (a full disk) makes the build ours, whatever it did.
+        const o = console.failed && found.result !== "ABORTED" && found.result !== "RETRY_LIMIT" ? { ...found, ...consoleFailed(console, found.attempts) } : found;
         console.info(`gatebox: ${o.result}: ${o.message}`);
         console.close(o.result);
         this.active.delete(buildId);
@@ -198,6 +206,7 @@ export class Executor {
     try {
       for (let attempt = 1; attempt <= job.attempts; attempt++) {
         if (signal.aborted) return aborted(startedAt, attempt - 1);
+        if (console.failed) return { ...consoleFailed(console, attempt - 1), infraErrors: [...infraErrors, console.failed.message], startedAt };
         if (attempt > 1) {
           console.info(`gatebox: attempt ${attempt} of ${job.attempts} after an infrastructure error`);
           await sleep(this.retryDelayMs(attempt), signal);
@@ -240,7 +249,11 @@ export class Executor {
       signal.addEventListener("abort", () => resolve("cancel"), { once: true });
     });
     try {
-      const first = await Promise.race([run.wait(), timedOut, cancelled]);
+      const first = await Promise.race([run.wait(), timedOut, cancelled, console.failure.then(() => "console" as const)]);
+      if (first === "console") {
+        await this.runner.destroy(run.buildId).catch(() => {});
+        return consoleFailed(console, attempt);
+      }
       if (first === "cancel") {
         return { result: "ABORTED" as const, exitCode: null, attempts: attempt, message: "cancelled", infraErrors: [] };
       }
@@ -271,4 +284,16 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener("abort", done, { once: true });
   });
+}
+
+/** The build's console could not be written (disk full?): ours, not the change's; not retried (same disk). */
+function consoleFailed(console: ConsoleWriter, attempts: number) {
+  const why = console.failed?.message ?? "?";
+  return {
+    result: "RETRY_LIMIT" as const,
+    exitCode: null,
+    attempts,
+    message: `cannot write the build's console (disk full?), not the change's fault: ${why}`,
+    infraErrors: [why],
+  };
 }

@@ -1,6 +1,14 @@
 import type { BuildHandle, BuildRequest, Executor } from "./executor.ts";
 import type { JobSpec } from "./job.ts";
 
+/** One engine's answers to pings; times are unix ms. */
+export interface EngineStatus {
+  name: string;
+  ok: boolean;
+  failingSince: number | null;
+  lastError: string | null;
+}
+
 /** What the driver needs to run builds: one engine, or several behind an ExecutorPool. */
 export interface BuildRunner {
   /** Starts a build, on the named executor when given (a job's `executor`), else where it fits best. */
@@ -18,10 +26,38 @@ export interface BuildRunner {
  */
 export class ExecutorPool implements BuildRunner {
   private readonly executors: ReadonlyMap<string, Executor>;
+  private readonly status = new Map<string, EngineStatus>();
 
   constructor(executors: readonly Executor[]) {
     if (executors.length === 0) throw new Error("ExecutorPool needs at least one executor");
     this.executors = new Map(executors.map((e) => [e.name, e]));
+    for (const name of this.executors.keys()) this.status.set(name, { name, ok: true, failingSince: null, lastError: null });
+  }
+
+  /** Whether each engine answered its last ping (for /healthz). */
+  engines(): EngineStatus[] {
+    return [...this.status.values()].map((s) => ({ ...s }));
+  }
+
+  /** Pings every engine (each bounded by `timeoutMs`) and records the answers. */
+  async checkEngines(timeoutMs = 10_000): Promise<void> {
+    await Promise.all(
+      [...this.executors.values()].map(async (e) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`${e.name} did not answer a ping within ${timeoutMs / 1000}s`)), timeoutMs);
+        });
+        const s = this.status.get(e.name)!;
+        try {
+          await Promise.race([e.ping(), late]);
+          Object.assign(s, { ok: true, failingSince: null, lastError: null });
+        } catch (err) {
+          Object.assign(s, { ok: false, failingSince: s.failingSince ?? Date.now(), lastError: (err as Error).message });
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
   }
 
   /** Builds that may run at once across every executor. */

@@ -37,6 +37,8 @@ export interface Run {
   readonly buildId: string;
   /** The engine's own id of what runs (the container id; the process id for LocalRunner). */
   readonly runId: string;
+  /** When it really began (ms since epoch), when the runner knows: after a reattach, the container's creation. */
+  readonly startedAt?: number;
   /**
    * Resolves once the process has exited AND all its output has been delivered to the RunOutput.
    * Rejects with InfraError when the engine went away or the run died for a reason not its own.

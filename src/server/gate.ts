@@ -1,23 +1,27 @@
 import { join } from "node:path";
 import type { GateboxConfig } from "../config/model.ts";
-import { resolveSecret } from "../config/secrets.ts";
+import type { Secret } from "../config/secret.ts";
 import { intake, enqueueByHand, type IntakeOptions } from "../driver/intake.ts";
 import { restoreDriver } from "../driver/restore.ts";
 import { Executor } from "../executor/executor.ts";
 import { findRunner } from "../executor/find-runner.ts";
-import { ExecutorPool } from "../executor/pool.ts";
+import { type EngineStatus, ExecutorPool } from "../executor/pool.ts";
 import { ConsoleHub } from "../logs/console-hub.ts";
 import { GitMerger } from "../merger/git-merger.ts";
 import type { SchedulerEvent, SchedulerView } from "../scheduler/index.ts";
 import { connectGerrit } from "../sources/gerrit/connection.ts";
 import type { GerritSourceState } from "../sources/gerrit/poller.ts";
-import type { Source } from "../sources/source.ts";
+import type { PollStatus, Source } from "../sources/source.ts";
 import { SqliteStateStore } from "../store/cursors.ts";
 import type { OpenStore } from "../store/db.ts";
 import { Journal } from "../store/journal.ts";
 
 /** The running gate: Gerrit source → scheduler → merger/executor/reporter, recovered from the store. */
 export interface Gate {
+  /** How polling has gone lately (null: nothing to poll). */
+  sourceHealth(): PollStatus | null;
+  /** Whether each executor's engine answers. */
+  executorHealth(): EngineStatus[];
   consoles: ConsoleHub;
   view(): SchedulerView;
   submit(event: SchedulerEvent): void;
@@ -33,12 +37,13 @@ export interface Gate {
 /** How often the merger's private state refs are pruned, and how old they must be. */
 const GC_EVERY_MS = 60 * 60 * 1000;
 const GC_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+/** How often every executor's engine is pinged (for /healthz). */
+const PING_EVERY_MS = 30_000;
 
 /** Wires the gate's rooms: the Gerrit connection, the merger, the executors, the driver restored from the store. */
-export async function startGate(config: GateboxConfig, store: OpenStore, log: (line: string) => void): Promise<Gate> {
+export async function startGate(config: GateboxConfig, password: Secret, store: OpenStore, log: (line: string) => void): Promise<Gate> {
   const gerrit = config.gerrit;
   if (!gerrit) throw new Error("startGate needs a Gerrit connection");
-  const password = resolveSecret(gerrit.password, `${config.file ?? "config"}: connections.gerrit.password`);
   const merger = new GitMerger({
     cacheDir: join(config.dataDir, "git"),
     workspaceRoot: config.workspaceDir,
@@ -84,14 +89,21 @@ export async function startGate(config: GateboxConfig, store: OpenStore, log: (l
   const polling = source ? startPolling(source, gerrit.url, `every ${gerrit.pollInterval}s for ${projects.length} project(s)`, log) : null;
   if (!source) log("gatebox: no projects are configured; nothing to poll");
   const gc = setInterval(() => {
-    merger.gc(GC_MAX_AGE_MS).then(
+    // States the driver still holds (builds may yet need their workspaces) are kept whatever their age.
+    const keep = new Set(driver.liveStates().flatMap((s) => Object.values(s).map((p) => p.commit)));
+    merger.gc(GC_MAX_AGE_MS, keep).then(
       (n) => n > 0 && log(`gatebox: pruned ${n} old speculative state ref(s)`),
       (err: Error) => log(`gatebox: merger gc failed: ${err.message}`),
     );
   }, GC_EVERY_MS);
 
+  const pings = setInterval(() => void pool.checkEngines(), PING_EVERY_MS);
+  pings.unref?.();
+
   return {
     consoles,
+    sourceHealth: () => source?.status() ?? null,
+    executorHealth: () => pool.engines(),
     view: () => core.view(),
     submit: (ev) => driver.submit(ev),
     subscribe: (fn) => driver.subscribe(fn),
@@ -103,6 +115,7 @@ export async function startGate(config: GateboxConfig, store: OpenStore, log: (l
     settled: () => driver.settled(),
     async stop() {
       clearInterval(gc);
+      clearInterval(pings);
       await polling?.stop();
       await driver.stop();
       await merger.close();

@@ -1,4 +1,6 @@
 import { statfsSync } from "node:fs";
+import type { EngineStatus } from "../executor/pool.ts";
+import type { PollStatus } from "../sources/source.ts";
 import type { OpenStore } from "../store/db.ts";
 import type { HealthProblem, HealthReport } from "../web/context.ts";
 
@@ -10,30 +12,16 @@ export const GERRIT_FAILED_POLLS = 3;
 /** How often the server looks at its own health to log changes (ok → problems → ok). */
 export const HEALTH_LOG_EVERY_MS = 30_000;
 
-/** The Gerrit source's side of health; what gate.ts exposes as `sourceHealth()`. */
-export interface SourceHealth {
-  /** Unix ms of the last poll that worked; null before the first. */
-  lastOkAt: number | null;
-  /** Unix ms of the first failure in the current run of failures (start included); null while polls work. */
-  failingSince: number | null;
-  /** The last failure's message (never a password); null while polls work. */
-  lastError: string | null;
-}
+/** The Gerrit source's side of health (Source.status()). */
+export type SourceHealth = PollStatus;
 
-/** One executor's side of health; what gate.ts exposes as `executorHealth()`. */
-export interface ExecutorHealth {
-  name: string;
-  /** The engine answered its last ping (or its last build start). */
-  ok: boolean;
-  /** Unix ms since when it has not answered; null when ok. */
-  failingSince: number | null;
-  lastError: string | null;
-}
+/** One executor's side of health (ExecutorPool.engines()). */
+export type ExecutorHealth = EngineStatus;
 
-/** What the health model asks of the gate; optional until gate.ts provides it. */
+/** What the health model asks of the gate. */
 export interface GateHealth {
-  sourceHealth?(): SourceHealth;
-  executorHealth?(): ExecutorHealth[];
+  sourceHealth(): SourceHealth | null;
+  executorHealth(): ExecutorHealth[];
 }
 
 export interface HealthOptions {
@@ -60,8 +48,8 @@ export function healthModel(parts: HealthParts, opts: HealthOptions = {}): () =>
     const problems = [
       storeProblem(parts.store, opts.probeEveryMs),
       diskProblem(parts.dataDir, opts.minFreeBytes ?? MIN_FREE_BYTES, opts.minFreeRatio ?? MIN_FREE_RATIO),
-      gerritProblem(parts.gate?.sourceHealth?.(), parts.pollInterval, t),
-      executorProblem(parts.gate?.executorHealth?.(), t),
+      gerritProblem(parts.gate?.sourceHealth() ?? undefined, parts.pollInterval, t),
+      executorProblem(parts.gate?.executorHealth(), t),
     ].filter((p): p is HealthProblem => p !== null);
     return { ok: problems.length === 0, problems };
   };

@@ -59,7 +59,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const consoles = gate?.consoles ?? new ConsoleHub(join(config.dataDir, "logs"));
     // gate.ts may expose sourceHealth() / executorHealth(); until it does, those checks pass.
     const health = healthModel(
-      { store, dataDir: config.dataDir, gate: gate as (Gate & GateHealth) | null, pollInterval: config.gerrit?.pollInterval ?? null },
+      { store, dataDir: config.dataDir, gate, pollInterval: config.gerrit?.pollInterval ?? null },
       opts.health,
     );
     cleanup.push(watchHealth(health, log, opts.health?.logEveryMs ?? HEALTH_LOG_EVERY_MS));

@@ -90,6 +90,18 @@ export interface Source {
   poll(): Promise<TriggerEvent[]>;
   run(): void;
   stop(): Promise<void>;
+  /** How its starts and polls have gone lately (for /healthz). */
+  status(): PollStatus;
+}
+
+/** The recent history of a source's polls. Times are unix ms. */
+export interface PollStatus {
+  /** The last start or poll that worked; null before the first. */
+  lastOkAt: number | null;
+  /** The first failure of the current run of failures; null while polls work. */
+  failingSince: number | null;
+  /** The last failure's message (never a secret); null while polls work. */
+  lastError: string | null;
 }
 
 /**
@@ -193,8 +205,19 @@ export interface ChangeLookup {
 
 export type ReportCommand = Extract<Command, { type: "report" }>;
 
-/** How a submit went: `reason` is the source's refusal text, shown to people, never parsed. */
-export type SubmitAnswer = { ok: true } | { ok: false; reason: string };
+/**
+ * How a submit went: `revision` the change's commit as it landed (a rebase or cherry-pick makes a
+ * new one), when the source says; `reason` the source's refusal text, shown to people, never parsed.
+ */
+export type SubmitAnswer = { ok: true; revision?: string } | { ok: false; reason: string };
+
+/** What the driver knows about earlier attempts, so a report is delivered once and in order. */
+export interface ReportOptions {
+  /** The item's start report failed ambiguously (it may still land): do not let it erase the result. */
+  startUncertain?: boolean;
+  /** An earlier attempt of this result failed ambiguously: it may have been delivered already. */
+  retry?: boolean;
+}
 
 /**
  * Where a pipeline's results go (the Gerrit reporter in production; recorders in tests).
@@ -215,5 +238,5 @@ export interface Reporter {
    * with its result, duration and log link; then, when `report.submit`, submit the tested
    * patchset and say how that went. Null when nothing was to be submitted.
    */
-  report(pipeline: PipelineConfig, report: ReportCommand): Promise<SubmitAnswer | null>;
+  report(pipeline: PipelineConfig, report: ReportCommand, options?: ReportOptions): Promise<SubmitAnswer | null>;
 }

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { BuildOutcome } from "../executor/executor.ts";
 import type { Change, Command } from "../scheduler/index.ts";
 import { isChangeMeta } from "../sources/source.ts";
@@ -117,8 +117,11 @@ export class Journal {
     }
   }
 
-  /** A change and its patchset as last seen by a trigger (for the change pages and history). */
-  change(change: Change, now: number): void {
+  /**
+   * A change and its patchset as last seen by a trigger (for the change pages and history):
+   * `status` NEW when it entered a pipeline open, MERGED when a post pipeline took it merged.
+   */
+  change(change: Change, now: number, status: "NEW" | "MERGED" = "NEW"): void {
     const meta = change.meta;
     if (!isChangeMeta(meta)) return;
     const row = {
@@ -129,13 +132,13 @@ export class Journal {
       subject: meta.subject,
       owner: meta.owner,
       url: meta.url,
-      status: "NEW",
+      status,
       updatedAt: now,
     };
     this.db
       .insert(changes)
       .values(row)
-      .onConflictDoUpdate({ target: [changes.connection, changes.number], set: { subject: row.subject, owner: row.owner, url: row.url, branch: row.branch, updatedAt: now } })
+      .onConflictDoUpdate({ target: [changes.connection, changes.number], set: { subject: row.subject, owner: row.owner, url: row.url, branch: row.branch, status, updatedAt: now } })
       .run();
     this.db
       .insert(patchsets)
@@ -171,7 +174,8 @@ export class Journal {
         state: outcome.result === "ABORTED" ? "cancelled" : "finished",
         result: outcome.result,
         attempt: Math.max(1, outcome.attempts),
-        startedAt: outcome.startedAt === null ? null : outcome.startedAt / 1000,
+        // When the container started (build-started), else when the build got its slot.
+        startedAt: sql`coalesce(${builds.startedAt}, ${outcome.startedAt === null ? null : outcome.startedAt / 1000})`,
         finishedAt: outcome.finishedAt / 1000,
       })
       .where(eq(builds.id, String(buildId)))

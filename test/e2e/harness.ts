@@ -24,7 +24,12 @@ export function defaultJob(jobSeconds: number): string {
   ].join("\n");
 }
 
-export function gateConfig(sim: GerritSimulator, dataDir: string, port: number, job: string): string {
+/** Variations of the e2e config: Gerrit's REST timeout (default 30s). */
+export interface ConfigOptions {
+  gerritTimeout?: string;
+}
+
+export function gateConfig(sim: GerritSimulator, dataDir: string, port: number, job: string, opts: ConfigOptions = {}): string {
   return `
 data-dir: ${dataDir}
 connections:
@@ -34,6 +39,7 @@ connections:
     password: {env: GATEBOX_GERRIT_PASSWORD}
     poll-interval: 1s
     full-sweep-interval: 30s
+    timeout: ${opts.gerritTimeout ?? "30s"}
 web:
   listen: 127.0.0.1:${port}
   console-listen: false
@@ -134,14 +140,14 @@ export interface Workspace {
 }
 
 /** `job`: the job's script (by default one that sleeps `jobSeconds`; longer to catch the gate mid-run). */
-export async function setUp(jobSeconds = 1, job = defaultJob(jobSeconds)): Promise<Workspace> {
+export async function setUp(jobSeconds = 1, job = defaultJob(jobSeconds), opts: ConfigOptions = {}): Promise<Workspace> {
   const dir = mkdtempSync(join(tmpdir(), "gatebox-e2e-"));
   const sim = await GerritSimulator.start();
   await sim.createProject(PROJECT, { files: { "README.md": "# project\n" } });
   const port = await freePort();
   const dataDir = join(dir, "data");
   const configPath = join(dir, "gatebox.yaml");
-  writeFileSync(configPath, gateConfig(sim, dataDir, port, job));
+  writeFileSync(configPath, gateConfig(sim, dataDir, port, job, opts));
   return {
     dir,
     dataDir,

@@ -33,6 +33,7 @@ export class DockerRun implements Run {
     private readonly endpoint: string,
     stream: NodeJS.ReadableStream | null,
     output: RunOutput,
+    readonly startedAt?: number,
   ) {
     this.streamEnded = (stream ? pipeAttach(stream, output) : Promise.resolve()).then(() => {
       this.streamDone = true;

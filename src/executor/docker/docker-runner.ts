@@ -118,7 +118,7 @@ export class DockerRunner implements Runner {
     } else {
       output.info("gatebox: the build ended while gatebox was down; its last output is lost");
     }
-    return new DockerRun(buildId, container, this.endpoint, stream, output);
+    return new DockerRun(buildId, container, this.endpoint, stream, output, found.Created * 1000);
   }
 
   /** Creates the container; pulls a missing image once; clears a stale container of the same name. */

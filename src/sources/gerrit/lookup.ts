@@ -1,6 +1,8 @@
 import type { ChangeLookup, ChangeStatus, Dependency, Votes } from "../source.ts";
 import { schedulerChange } from "../source.ts";
+import { InputError } from "../../errors.ts";
 import type { GerritClient } from "./client.ts";
+import { GerritHttpError } from "./errors.ts";
 import { toSourceChange } from "./translate.ts";
 
 /** What a change record needs: its current patchset, its commit message (Depends-On), its owner's name. */
@@ -20,7 +22,10 @@ export class GerritLookup implements ChangeLookup {
   ) {}
 
   async change(number: number, project = ""): Promise<{ status: ChangeStatus; record: ReturnType<typeof schedulerChange>; dependsOn: Dependency[] }> {
-    const c = await this.client.change(project, number, CHANGE_OPTIONS);
+    const c = await this.client.change(project, number, CHANGE_OPTIONS).catch((err: unknown) => {
+      if (err instanceof GerritHttpError && err.status === 404) throw new InputError(`change: ${number} does not exist in Gerrit (or the CI account cannot see it)`);
+      throw err;
+    });
     const source = toSourceChange(c, this.webUrl);
     return { status: c.status, record: schedulerChange(c.project, c.branch, source), dependsOn: source.dependsOn };
   }

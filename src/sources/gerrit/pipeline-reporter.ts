@@ -1,6 +1,6 @@
 import type { PipelineConfig, ReporterAction } from "../../config/model.ts";
 import type { Change, JobReport } from "../../scheduler/index.ts";
-import { changeMeta, type Reporter, type ReportCommand, type SubmitAnswer } from "../source.ts";
+import { changeMeta, type Reporter, type ReportCommand, type ReportOptions, type SubmitAnswer } from "../source.ts";
 import { SubmitRefused } from "./errors.ts";
 import type { BuildSummary, ResultReport } from "./report-format.ts";
 import type { GerritReporter, PipelineReporting, ReportTarget } from "./reporter.ts";
@@ -28,7 +28,7 @@ export class GerritPipelineReporter implements Reporter {
     });
   }
 
-  async report(pipeline: PipelineConfig, report: ReportCommand): Promise<SubmitAnswer | null> {
+  async report(pipeline: PipelineConfig, report: ReportCommand, options: ReportOptions = {}): Promise<SubmitAnswer | null> {
     const success = report.result === 1;
     const action = success ? pipeline.success : pipeline.failure;
     if (report.result === "dequeued" || !action) return report.submit ? { ok: true } : null;
@@ -41,12 +41,15 @@ export class GerritPipelineReporter implements Reporter {
     const result: ResultReport = {
       success,
       ...verdict(pipeline.name, report),
-      builds: report.jobs.map((j) => this.summary(j)),
+      // Jobs that never started (a merge that failed, a dependency that left) are not news.
+      builds: report.jobs.filter((j) => j.status !== "waiting").map((j) => this.summary(j)),
     };
     try {
-      const outcome = await this.gerrit.reportResult(target(report.change), p, result);
+      const where = { ...target(report.change), since: report.enqueuedAt * 1000 };
+      const outcome = await this.gerrit.reportResult(where, p, result, options);
       if (!report.submit) return null;
-      if (!action.submit || outcome.kind === "merged") return { ok: true };
+      if (outcome.kind === "merged") return { ok: true, ...(outcome.change.revision ? { revision: outcome.change.revision } : {}) };
+      if (!action.submit) return { ok: true };
       if (outcome.kind === "stale") return { ok: false, reason: "a newer patchset was uploaded; the tested one was not submitted" };
       if (outcome.kind === "closed") return outcome.status === "MERGED" ? { ok: true } : { ok: false, reason: `the change is ${outcome.status.toLowerCase()}` };
       return { ok: false, reason: "Gerrit did not submit the change" };
@@ -70,7 +73,7 @@ export class GerritPipelineReporter implements Reporter {
 
 function target(change: Change): ReportTarget {
   const meta = changeMeta(change);
-  return { project: change.project, number: meta.number, revision: meta.revision };
+  return { project: change.project, number: meta.number, revision: meta.revision, patchset: meta.patchset };
 }
 
 function reporting(pipeline: PipelineConfig, action: ReporterAction): PipelineReporting {

@@ -11,7 +11,7 @@
  * changes that left the sweep are read one by one.
  */
 import { InputError } from "../../errors.ts";
-import type { EventSink, Source, SourceStateStore, TriggerEvent } from "../source.ts";
+import type { EventSink, PollStatus, Source, SourceStateStore, TriggerEvent } from "../source.ts";
 import type { GerritClient } from "./client.ts";
 import { GerritResponseError } from "./errors.ts";
 import { type ChangeSnapshot, diffChange, snapshotOf } from "./diff.ts";
@@ -56,6 +56,7 @@ export class GerritSource implements Source {
   private inflight: Promise<unknown> = Promise.resolve();
   private timer?: ReturnType<typeof setTimeout>;
   private running = false;
+  private pollStatus: PollStatus = { lastOkAt: null, failingSince: null, lastError: null };
 
   constructor(private readonly opts: GerritSourceOptions) {
     if (opts.projects.length === 0) throw new InputError("gerrit source: no projects configured to watch");
@@ -78,7 +79,30 @@ export class GerritSource implements Source {
    * Checks the credentials and loads the stored state; on an empty store, takes the baseline before
    * resolving, so a change uploaded once start() has resolved is always an event.
    */
+  status(): PollStatus {
+    return { ...this.pollStatus };
+  }
+
   async start(): Promise<void> {
+    try {
+      await this.startOnce();
+      this.recordPoll(null);
+    } catch (err) {
+      this.recordPoll(err);
+      throw err;
+    }
+  }
+
+  private recordPoll(err: unknown): void {
+    if (err === null) {
+      this.pollStatus = { lastOkAt: Date.now(), failingSince: null, lastError: null };
+      return;
+    }
+    this.pollStatus.failingSince ??= Date.now();
+    this.pollStatus.lastError = err instanceof Error ? err.message : String(err);
+  }
+
+  private async startOnce(): Promise<void> {
     const self = await this.opts.client.self();
     this.selfId = self.accountId;
     const stored = (await this.opts.store.load()) ?? { version: 1, pollsSinceSweep: 0, changes: {} };
@@ -109,7 +133,9 @@ export class GerritSource implements Source {
     const tick = async () => {
       try {
         await this.poll();
+        this.recordPoll(null);
       } catch (err) {
+        this.recordPoll(err);
         this.opts.log?.(`${this.name}: poll failed: ${err instanceof Error ? err.message : String(err)}`);
       }
       if (this.running) this.timer = setTimeout(tick, this.intervalMs);

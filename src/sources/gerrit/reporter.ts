@@ -9,19 +9,37 @@
  * meanwhile, e.g. with its child) and otherwise becomes a SubmitRefused carrying Gerrit's text; posting
  * that refusal on the change is the caller's choice (a `merge-failure` report).
  *
+ * Exactly once: a result is posted once per item. Before posting, the change's messages are read;
+ * when one with our tag on the tested patchset, dated since the item was enqueued, already carries
+ * the same text (an earlier attempt that timed out but reached Gerrit, or a report re-sent after a
+ * restart), nothing is posted again. When a start report of ours may still be on its way (it
+ * failed ambiguously: a timeout or a 5xx), the result waits until that start message shows up, for
+ * at most `startWaitMs`, so a late start vote cannot erase the result. A submit refused because our
+ * vote is missing (erased by something late) re-posts the vote once and submits again.
+ *
  * Concurrency: stateless; calls for different changes may run concurrently. Infrastructure errors
  * (GerritError) propagate so the caller can retry; retrying a report is safe (same vote, same text).
  */
 import { GerritHttpError, SubmitRefused } from "./errors.ts";
 import type { GerritClient, ReviewInput } from "./client.ts";
 import { type ResultReport, resultMessage, startMessage } from "./report-format.ts";
-import type { GerritChange } from "./translate.ts";
+import { type GerritChange, parseGerritTime } from "./translate.ts";
 
 export interface ReportTarget {
   project: string;
   number: number;
   /** The tested patchset's SHA. */
   revision: string;
+  /** The tested patchset's number, and since when (epoch ms) our messages belong to this item. */
+  patchset?: number;
+  since?: number;
+}
+
+export interface ResultOptions {
+  /** A start report for this item failed ambiguously: wait for its message before voting. */
+  startUncertain?: boolean;
+  /** An earlier attempt of this very result failed ambiguously: wait for its message before re-posting. */
+  retry?: boolean;
 }
 
 export interface PipelineReporting {
@@ -51,9 +69,27 @@ export type ReportOutcome =
   | { kind: "closed"; status: "MERGED" | "ABANDONED" };
 
 const READ_OPTIONS = ["CURRENT_REVISION"];
+const MESSAGE_OPTIONS = ["CURRENT_REVISION", "MESSAGES"];
+const LABEL_OPTIONS = ["CURRENT_REVISION", "DETAILED_LABELS"];
+
+export interface GerritReporterOptions {
+  /** How long a result waits for an uncertain start message (default 30 s). */
+  startWaitMs?: number;
+  /** Between two looks at the change while waiting (default 1 s). */
+  pollMs?: number;
+}
 
 export class GerritReporter {
-  constructor(private readonly client: Pick<GerritClient, "change" | "review" | "submit">) {}
+  private readonly startWaitMs: number;
+  private readonly pollMs: number;
+
+  constructor(
+    private readonly client: Pick<GerritClient, "change" | "review" | "submit" | "self">,
+    opts: GerritReporterOptions = {},
+  ) {
+    this.startWaitMs = opts.startWaitMs ?? 30_000;
+    this.pollMs = opts.pollMs ?? 1000;
+  }
 
   async reportStart(target: ReportTarget, p: PipelineReporting): Promise<ReportOutcome> {
     const check = await this.check(target);
@@ -66,21 +102,39 @@ export class GerritReporter {
   }
 
   /** Votes, posts the results and (gate, success) submits. Throws SubmitRefused when Gerrit refuses. */
-  async reportResult(target: ReportTarget, p: PipelineReporting, report: ResultReport): Promise<ReportOutcome> {
+  async reportResult(target: ReportTarget, p: PipelineReporting, report: ResultReport, opts: ResultOptions = {}): Promise<ReportOutcome> {
     const check = await this.check(target, report.success && p.submit === true);
     if (check) return check;
+    if (opts.startUncertain) await this.awaitMessage(target, p.pipeline, startMessage(p.pipeline).split("\n")[0]!);
     const vote = report.success ? p.successVote : p.failureVote;
+    const label = p.label ?? "Verified";
     const input: ReviewInput = {
       message: resultMessage(p.pipeline, report),
       tag: tagFor(p.pipeline),
       notify: p.notify ?? "OWNER",
-      ...(vote !== undefined ? { labels: { [p.label ?? "Verified"]: vote } } : {}),
+      ...(vote !== undefined ? { labels: { [label]: vote } } : {}),
     };
-    const posted = await this.post(target, input);
-    if (posted.kind !== "reported") return posted;
-    if (!report.success || p.submit !== true) return posted;
+    const posted = opts.retry ? await this.awaitMessage(target, p.pipeline, input.message!) : await this.findMessage(target, p.pipeline, input.message!);
+    if (!posted) {
+      const answer = await this.post(target, input);
+      if (answer.kind !== "reported") return answer;
+    }
+    if (!report.success || p.submit !== true) return { kind: "reported" };
     try {
-      const change = await this.client.submit(target.project, target.number, target.revision);
+      return await this.submit(target);
+    } catch (err) {
+      if (!(err instanceof SubmitRefused) || vote === undefined || (await this.hasVote(target, label, vote))) throw err;
+      // Our vote is gone (a late report of ours, or a reviewer's reset): put it back, then try once more.
+      await this.post(target, { labels: { [label]: vote }, tag: tagFor(p.pipeline), notify: "NONE" });
+      return this.submit(target);
+    }
+  }
+
+  private async submit(target: ReportTarget): Promise<ReportOutcome> {
+    try {
+      const submitted = await this.client.submit(target.project, target.number, target.revision);
+      // The answer may leave out the current revision, which a rebase or cherry-pick has changed.
+      const change = submitted.revision ? submitted : await this.client.change(target.project, target.number, READ_OPTIONS);
       return { kind: "merged", alreadyMerged: false, change };
     } catch (err) {
       if (!(err instanceof GerritHttpError) || err.status !== 409) throw err;
@@ -88,6 +142,33 @@ export class GerritReporter {
       if (now.status === "MERGED") return { kind: "merged", alreadyMerged: true, change: now };
       throw new SubmitRefused(target.number, err.body);
     }
+  }
+
+  /** Whether a message of ours for this item (tag, patchset, since) already holds `text`. */
+  private async findMessage(target: ReportTarget, pipeline: string, text: string): Promise<boolean> {
+    const c = await this.client.change(target.project, target.number, MESSAGE_OPTIONS);
+    return c.messages.some(
+      (m) =>
+        m.tag === tagFor(pipeline) &&
+        (target.patchset === undefined || m.patchset === target.patchset) &&
+        (target.since === undefined || (parseGerritTime(m.date) ?? 0) >= target.since - 1000) &&
+        m.message.includes(text),
+    );
+  }
+
+  /** Waits (bounded) until a message of ours holding `text` shows up; whether it did. */
+  private async awaitMessage(target: ReportTarget, pipeline: string, text: string): Promise<boolean> {
+    const deadline = Date.now() + this.startWaitMs;
+    for (;;) {
+      if (await this.findMessage(target, pipeline, text)) return true;
+      if (Date.now() >= deadline) return false;
+      await Bun.sleep(this.pollMs);
+    }
+  }
+
+  private async hasVote(target: ReportTarget, label: string, value: number): Promise<boolean> {
+    const [c, me] = await Promise.all([this.client.change(target.project, target.number, LABEL_OPTIONS), this.client.self()]);
+    return c.votes.some((v) => v.label === label && v.accountId === me.accountId && v.value === value);
   }
 
   /** Re-reads the change; an outcome when reporting must not go ahead. */

@@ -90,6 +90,7 @@ describe("GerritReporter against the simulator", () => {
     const lossy = new GerritReporter({
       change: (p, n, o) => client.change(p, n, o),
       review: (p, n, r, i) => client.review(p, n, r, i),
+      self: () => client.self(),
       submit: async (p, n, r) => {
         await client.submit(p, n, r);
         throw new GerritHttpError("POST", `/changes/${n}/submit`, 409, "change is merged");

@@ -19,7 +19,9 @@ function fakeStore(check: Partial<WriteCheck> = {}): OpenStore {
   return { path: "/data/gatebox.sqlite", canWrite: () => ({ ok: true, checkedAt: T0, error: null, ...check }) } as unknown as OpenStore;
 }
 
-function model(gate: GateHealth | null, now: number, store = fakeStore()) {
+/** A gate reporting what `parts` say (nothing polled yet, no executor: unknown, not a problem). */
+function model(parts: Partial<GateHealth> | null, now: number, store = fakeStore()) {
+  const gate: GateHealth | null = parts && { sourceHealth: () => null, executorHealth: () => [], ...parts };
   return healthModel({ store, dataDir: tmpdir(), gate, pollInterval: POLL }, { minFreeBytes: 0, minFreeRatio: 0, now: () => now });
 }
 
