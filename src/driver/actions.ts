@@ -9,6 +9,7 @@ import type { Change, Command, SchedulerEvent } from "../scheduler/index.ts";
 import { changeMeta, type ReportCommand, type SubmitAnswer } from "../sources/source.ts";
 import { jobSpec } from "./jobs.ts";
 import { isPermanent, type ReportOutbox } from "./outbox.ts";
+import type { ParkedChange } from "./parked.ts";
 
 /** An input to the driver's loop: a scheduler event (with what the history keeps of it), or a report done. */
 export type Input =
@@ -22,7 +23,8 @@ export type Input =
       /** build-finished: what the executor said. */
       outcome?: BuildOutcome;
     }
-  | { kind: "report-done"; itemId: number };
+  | { kind: "report-done"; itemId: number }
+  | { kind: "park"; entry: ParkedChange };
 
 export interface ActionDeps {
   config: GateboxConfig;

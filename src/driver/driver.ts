@@ -8,6 +8,7 @@ import type { Journal } from "../store/journal.ts";
 import { buildKey, CommandActions, type Input } from "./actions.ts";
 import { describeCommand, describeEvent } from "./oplog.ts";
 import { ReportOutbox } from "./outbox.ts";
+import { type ParkedChange, type Progress, park, release } from "./parked.ts";
 
 /** What the driver needs of the scheduler core (src/scheduler): one event in, commands out. */
 export interface SchedulerPort {
@@ -28,6 +29,8 @@ export interface DriverSnapshot {
   merges: Record<string, { itemId: number; state: RepoState }>;
   /** Commands handed out and not yet completed: re-run (or reattached) after a restart. */
   outstanding: Command[];
+  /** Changes waiting to enter a dependent pipeline behind their dependencies (absent in older snapshots). */
+  parked?: ParkedChange[];
 }
 
 export interface DriverOptions {
@@ -65,6 +68,8 @@ export class Driver {
   private stopped = false;
   private readonly now: () => number;
   private readonly listeners = new Set<() => void>();
+  private parked: ParkedChange[] = [];
+  private readonly unparkListeners = new Set<(entry: ParkedChange) => void>();
 
   constructor(private readonly opts: DriverOptions) {
     this.now = opts.now ?? (() => Date.now() / 1000);
@@ -89,11 +94,27 @@ export class Driver {
     });
     for (const [id, m] of Object.entries(opts.snapshot?.merges ?? {})) this.merges.set(Number(id), m);
     for (const cmd of opts.snapshot?.outstanding ?? []) this.outstanding.set(keyOf(cmd), cmd);
+    this.parked = opts.snapshot?.parked ?? [];
   }
 
   /** Feeds one scheduler event in (from a trigger, the API, or a completion). */
   submit(event: SchedulerEvent): void {
     this.push({ kind: "event", event });
+  }
+
+  /** Keeps a change out of its pipeline until what it depends on is there (saved like any input). */
+  park(entry: ParkedChange): void {
+    this.push({ kind: "park", entry });
+  }
+
+  /** Calls `fn` with each parked change that may now enter (its dependencies are in, or merged). */
+  whenUnparked(fn: (entry: ParkedChange) => void): void {
+    this.unparkListeners.add(fn);
+  }
+
+  /** The changes waiting behind their dependencies. */
+  waiting(): readonly ParkedChange[] {
+    return this.parked;
   }
 
   /** Calls `fn` after each input handled (the status may have changed); returns an unsubscribe. */
@@ -168,11 +189,22 @@ export class Driver {
     const now = this.now();
     let commands: Command[] = [];
     let entered = null as Extract<SchedulerEvent, { type: "enqueue" }> | null;
+    let ready: ParkedChange[] = [];
     const { journal, core } = this.opts;
     journal.transaction(() => {
       if (input.kind === "report-done") {
         this.outstanding.delete(`report:${input.itemId}`);
         journal.event(now, "report-done", { itemId: input.itemId });
+        this.save(null, now);
+        return;
+      }
+      if (input.kind === "park") {
+        // What it waits for may have arrived since the source looked: check against the core now.
+        const { entry } = input;
+        const arrived = entry.waitsFor.filter((id) => core.isMerged(id) || core.isEnqueued(entry.pipeline, id));
+        this.parked = park(this.parked, entry);
+        ready = this.release({ entered: arrived.map((changeId) => ({ pipeline: entry.pipeline, changeId })), merged: [] });
+        journal.event(now, "parked", entry);
         this.save(null, now);
         return;
       }
@@ -191,8 +223,16 @@ export class Driver {
         const line = describeCommand(cmd);
         if (line) this.opts.log(line);
       }
+      ready = this.release({
+        entered: entered ? [{ pipeline: entered.pipeline, changeId: entered.change.id }] : [],
+        merged: [
+          ...(ev.type === "change-merged" ? [ev.changeId] : []),
+          ...commands.flatMap((c) => (c.type === "dequeue" && c.merged ? [c.changeId] : [])),
+        ],
+      });
       this.save(seq, now);
     });
+    for (const entry of ready) for (const fn of this.unparkListeners) fn(entry);
     for (const fn of this.listeners) {
       try {
         fn();
@@ -217,6 +257,14 @@ export class Driver {
     if (ev.type === "enqueue") journal.change(ev.change, now, this.opts.core.isMerged(ev.change.id) ? "MERGED" : "NEW");
     if (ev.type === "abandon") journal.changeStatus(ev.changeId, "ABANDONED", now);
     if (ev.type === "change-merged") journal.changeStatus(ev.changeId, "MERGED", now);
+  }
+
+  /** Takes what `progress` satisfies off the parked changes; returns those that may enter now. */
+  private release(progress: Progress): ParkedChange[] {
+    if (this.parked.length === 0) return [];
+    const { ready, waiting } = release(this.parked, progress);
+    this.parked = waiting;
+    return ready;
   }
 
   /** Completions take their command off the outstanding list; merge results are kept for builds. */
@@ -250,6 +298,7 @@ export class Driver {
       core: this.opts.core.toJSON(),
       merges: Object.fromEntries(this.merges),
       outstanding: [...this.outstanding.values()],
+      parked: this.parked,
     };
     this.opts.journal.saveSnapshot(snapshot, lastSeq, now);
   }

@@ -1,8 +1,9 @@
-import type { GateboxConfig } from "../config/model.ts";
+import type { GateboxConfig, PipelineConfig } from "../config/model.ts";
 import { InputError } from "../errors.ts";
 import type { Change, SchedulerEvent } from "../scheduler/index.ts";
 import { resolveDependencies } from "../sources/dependencies.ts";
 import type { ChangeLookup, TriggerEvent, Votes } from "../sources/source.ts";
+import type { ParkedChange } from "./parked.ts";
 import { changeFromEvent, meetsRequirements, pipelinesTriggered } from "./triggers.ts";
 
 export interface IntakeOptions {
@@ -17,6 +18,8 @@ export interface IntakeOptions {
    * transitively, are what an independent pipeline merges into the item's state).
    */
   lookup: ChangeLookup;
+  /** Keeps a change out of a dependent pipeline until what it depends on is there (enqueue-behind). */
+  park(entry: ParkedChange): void;
   log(line: string): void;
 }
 
@@ -27,8 +30,50 @@ export interface IntakeOptions {
 export async function enqueueByHand(opts: IntakeOptions, pipeline: string, project: string, number: number): Promise<void> {
   const { status, record, dependsOn: footers } = await opts.lookup.change(number, project);
   if (status !== "NEW" && pipeline !== "post") throw new InputError(`change: ${number} is ${status.toLowerCase()}`);
-  const { dependsOn, needs } = await resolveDependencies(record, footers, opts.lookup);
-  opts.submit({ type: "enqueue", pipeline, change: { ...record, dependsOn }, needs });
+  const resolved = await resolveDependencies(record, footers, opts.lookup);
+  const p = opts.config.pipelines.find((x) => x.name === pipeline);
+  if (p) enter(opts, p, record, resolved);
+}
+
+/**
+ * A parked change whose dependencies are now in the pipeline (or merged): read it again from the
+ * source and enter it if it still may (open, requirements met); on a source error, park it again.
+ */
+export async function retryParked(opts: IntakeOptions, entry: ParkedChange): Promise<void> {
+  const pipeline = opts.config.pipelines.find((p) => p.name === entry.pipeline);
+  if (!pipeline) return;
+  try {
+    const { status, record, dependsOn: footers } = await opts.lookup.change(entry.number, entry.project);
+    if (status !== "NEW") {
+      opts.log(`gatebox: change ${entry.changeId} no longer waits for ${entry.pipeline}: it is ${status.toLowerCase()}`);
+      return;
+    }
+    if (Object.keys(pipeline.require.approvals).length > 0) {
+      const { ok, missing } = meetsRequirements(pipeline, await opts.lookup.votes(entry.project, entry.number));
+      if (!ok) {
+        opts.log(`gatebox: change ${entry.changeId} does not enter ${pipeline.name} behind its dependency: it lacks ${missing.join(", ")}`);
+        return;
+      }
+    }
+    enter(opts, pipeline, record, await resolveDependencies(record, footers, opts.lookup));
+  } catch (err) {
+    opts.log(`gatebox: cannot enqueue change ${entry.changeId} behind its dependency yet (${(err as Error).message}); trying again shortly`);
+    await Bun.sleep(5000);
+    opts.park(entry);
+  }
+}
+
+/** Enqueues the change, or parks it while a dependency it needs is neither in the pipeline nor merged. */
+function enter(opts: IntakeOptions, pipeline: PipelineConfig, change: Change, resolved: { dependsOn: string[]; needs: Change[] }): void {
+  const open = new Set(resolved.needs.map((c) => c.id));
+  const waitsFor =
+    pipeline.manager === "independent" ? [] : resolved.dependsOn.filter((id) => open.has(id) && !opts.isEnqueued(pipeline.name, id));
+  if (waitsFor.length > 0) {
+    opts.log(`gatebox: change ${change.id} waits for ${waitsFor.join(", ")} to enter ${pipeline.name}; it will be enqueued behind (no vote meanwhile)`);
+    opts.park({ pipeline: pipeline.name, project: change.project, number: Number(change.id), changeId: change.id, waitsFor });
+    return;
+  }
+  opts.submit({ type: "enqueue", pipeline: pipeline.name, change: { ...change, dependsOn: resolved.dependsOn }, needs: resolved.needs });
 }
 
 /**
@@ -82,7 +127,7 @@ export async function intake(opts: IntakeOptions, event: TriggerEvent): Promise<
         return;
       }
     }
-    opts.submit({ type: "enqueue", pipeline: pipeline.name, change: { ...change, dependsOn: resolved.dependsOn }, needs: resolved.needs });
+    enter(opts, pipeline, change, resolved);
   }
   // A withdrawn approval takes the change out of the pipelines that require it.
   if (votes) {

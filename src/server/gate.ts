@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { GateboxConfig } from "../config/model.ts";
 import type { Secret } from "../config/secret.ts";
-import { intake, enqueueByHand, type IntakeOptions } from "../driver/intake.ts";
+import { enqueueByHand, type IntakeOptions, intake, retryParked } from "../driver/intake.ts";
 import { restoreDriver } from "../driver/restore.ts";
 import { Executor } from "../executor/executor.ts";
 import { findRunner } from "../executor/find-runner.ts";
@@ -84,8 +84,10 @@ export async function startGate(config: GateboxConfig, password: Secret, store: 
     submit: (ev) => driver.submit(ev),
     isEnqueued: (pipeline, changeId) => core.isEnqueued(pipeline, changeId),
     enqueuedPatchsets: (changeId) => core.enqueuedPatchsets(changeId),
+    park: (entry) => driver.park(entry),
     log,
   };
+  driver.whenUnparked((entry) => void retryParked(intakeOptions, entry));
   const polling = source ? startPolling(source, gerrit.url, `every ${gerrit.pollInterval}s for ${projects.length} project(s)`, log) : null;
   if (!source) log("gatebox: no projects are configured; nothing to poll");
   const gc = setInterval(() => {

@@ -27,6 +27,8 @@ export function defaultJob(jobSeconds: number): string {
 /** Variations of the e2e config: Gerrit's REST timeout (default 30s). */
 export interface ConfigOptions {
   gerritTimeout?: string;
+  /** More projects, each sharing one gate queue ("integrated") with PROJECT. */
+  moreProjects?: string[];
 }
 
 export function gateConfig(sim: GerritSimulator, dataDir: string, port: number, job: string, opts: ConfigOptions = {}): string {
@@ -83,10 +85,9 @@ ${job.split("\n").map((l) => `      ${l}`).join("\n")}
       cd /work/${PROJECT}
       echo "publishing $(ls | tr '\\n' ' ')"
 projects:
-  - name: ${PROJECT}
-    check: {jobs: [unit]}
-    gate: {jobs: [unit]}
-    post: {jobs: [publish]}
+${[PROJECT, ...(opts.moreProjects ?? [])]
+  .map((p) => `  - name: ${p}\n    check: {jobs: [unit]}\n    gate: {jobs: [unit]${opts.moreProjects ? ", queue: integrated" : ""}}\n    post: {jobs: [publish]}`)
+  .join("\n")}
 `;
 }
 
@@ -143,7 +144,7 @@ export interface Workspace {
 export async function setUp(jobSeconds = 1, job = defaultJob(jobSeconds), opts: ConfigOptions = {}): Promise<Workspace> {
   const dir = mkdtempSync(join(tmpdir(), "gatebox-e2e-"));
   const sim = await GerritSimulator.start();
-  await sim.createProject(PROJECT, { files: { "README.md": "# project\n" } });
+  for (const p of [PROJECT, ...(opts.moreProjects ?? [])]) await sim.createProject(p, { files: { "README.md": "# project\n" } });
   const port = await freePort();
   const dataDir = join(dir, "data");
   const configPath = join(dir, "gatebox.yaml");

@@ -19,20 +19,25 @@ function lookup(votes: Votes): ChangeLookup {
   };
 }
 
-async function run(ev: TriggerEvent, votes: Votes, enqueued: string[] = [], patchsets: number[] = [1]) {
-  const out: SchedulerEvent[] = [];
+/**
+ * `enqueued`: the pipelines change 12 is in; `depIn`: those its dependency (change 7) is in.
+ * Parked changes come out as `park:<pipeline>:<what it waits for>`.
+ */
+async function run(ev: TriggerEvent, votes: Votes, enqueued: string[] = [], patchsets: number[] = [1], depIn: string[] = ["gate"]) {
+  const out: string[] = [];
   await intake(
     {
       config,
-      submit: (e) => out.push(e),
-      isEnqueued: (pipeline) => enqueued.includes(pipeline),
+      submit: (e) => out.push(`${e.type}${"pipeline" in e ? `:${e.pipeline}` : ""}`),
+      isEnqueued: (pipeline, changeId) => (changeId === "7" ? depIn : enqueued).includes(pipeline),
       enqueuedPatchsets: () => patchsets,
       lookup: lookup(votes),
+      park: (entry) => out.push(`park:${entry.pipeline}:${entry.waitsFor.join(",")}`),
       log: () => {},
     },
     ev,
   );
-  return out.map((e) => `${e.type}${"pipeline" in e ? `:${e.pipeline}` : ""}`);
+  return out;
 }
 
 describe("intake", () => {
@@ -46,6 +51,13 @@ describe("intake", () => {
     const wf = event("comment-added", { approvals: [{ label: "Workflow", value: 1, previous: 0 }] });
     expect(await run(wf, { "Code-Review": [2], Workflow: [1] })).toEqual(["enqueue:gate"]);
     expect(await run(wf, { "Code-Review": [1], Workflow: [1] })).toEqual([]);
+  });
+
+  it("enqueue-behind: a gate change whose open dependency is not in the gate waits for it, unvoted", async () => {
+    const wf = event("comment-added", { approvals: [{ label: "Workflow", value: 1, previous: 0 }] });
+    expect(await run(wf, { "Code-Review": [2], Workflow: [1] }, [], [1], [])).toEqual(["park:gate:7"]);
+    // Check (independent) never waits: it merges the dependency into the item's state.
+    expect(await run(event("patchset-created"), {}, [], [], [])).toEqual(["enqueue:check"]);
   });
 
   it("a withdrawn approval takes the change out of the gate", async () => {
@@ -64,7 +76,7 @@ describe("intake", () => {
   it("the enqueued change carries its resolved dependencies", async () => {
     const out: SchedulerEvent[] = [];
     await intake(
-      { config, submit: (e) => out.push(e), isEnqueued: () => false, enqueuedPatchsets: () => [], lookup: lookup({}), log: () => {} },
+      { config, submit: (e) => out.push(e), isEnqueued: () => false, enqueuedPatchsets: () => [], lookup: lookup({}), park: () => {}, log: () => {} },
       event("patchset-created"),
     );
     const enq = out.find((e) => e.type === "enqueue");
