@@ -9,29 +9,9 @@ import { buildKey, CommandActions, type Input } from "./actions.ts";
 import { describeCommand, describeEvent } from "./oplog.ts";
 import { ReportOutbox } from "./outbox.ts";
 import { type ParkedChange, type Progress, park, release } from "./parked.ts";
+import { type DriverSnapshot, keyOf, type SchedulerPort } from "./ports.ts";
 
-/** What the driver needs of the scheduler core (src/scheduler): one event in, commands out. */
-export interface SchedulerPort {
-  handle(event: SchedulerEvent, now: number): Command[];
-  toJSON(): unknown;
-  /** The queue (key) an item is in, for the history; undefined once it left. */
-  queueOf(itemId: number): string | undefined;
-  isEnqueued(pipeline: string, changeId: string): boolean;
-  /** The change is known merged (a submit of ours, or a change-merged event). */
-  isMerged(changeId: string): boolean;
-}
-
-/** Everything the driver must remember across a crash, saved with every event it handles. */
-export interface DriverSnapshot {
-  version: 1;
-  core: unknown;
-  /** Finished merges still referenced: mergeId → the item and its speculative state. */
-  merges: Record<string, { itemId: number; state: RepoState }>;
-  /** Commands handed out and not yet completed: re-run (or reattached) after a restart. */
-  outstanding: Command[];
-  /** Changes waiting to enter a dependent pipeline behind their dependencies (absent in older snapshots). */
-  parked?: ParkedChange[];
-}
+export type { DriverSnapshot, SchedulerPort } from "./ports.ts";
 
 export interface DriverOptions {
   config: GateboxConfig;
@@ -307,18 +287,3 @@ export class Driver {
     this.actions.act(cmd, resumed);
   }
 }
-
-function keyOf(cmd: Command): string {
-  switch (cmd.type) {
-    case "merge":
-      return `merge:${cmd.mergeId}`;
-    case "start-build":
-    case "cancel-build":
-      return `build:${cmd.buildId}`;
-    case "report":
-      return `report:${cmd.itemId}`;
-    default:
-      return `${cmd.type}:${cmd.itemId}`;
-  }
-}
-

@@ -1,0 +1,42 @@
+import type { RepoState } from "../merger/types.ts";
+import type { Command, SchedulerEvent } from "../scheduler/index.ts";
+import type { ParkedChange } from "./parked.ts";
+
+/** What the driver needs of the scheduler core (src/scheduler): one event in, commands out. */
+export interface SchedulerPort {
+  handle(event: SchedulerEvent, now: number): Command[];
+  toJSON(): unknown;
+  /** The queue (key) an item is in, for the history; undefined once it left. */
+  queueOf(itemId: number): string | undefined;
+  isEnqueued(pipeline: string, changeId: string): boolean;
+  /** The change is known merged (a submit of ours, or a change-merged event). */
+  isMerged(changeId: string): boolean;
+}
+
+/** Everything the driver must remember across a crash, saved with every event it handles. */
+export interface DriverSnapshot {
+  version: 1;
+  core: unknown;
+  /** Finished merges still referenced: mergeId → the item and its speculative state. */
+  merges: Record<string, { itemId: number; state: RepoState }>;
+  /** Commands handed out and not yet completed: re-run (or reattached) after a restart. */
+  outstanding: Command[];
+  /** Changes waiting to enter a dependent pipeline behind their dependencies (absent in older snapshots). */
+  parked?: ParkedChange[];
+}
+
+/** The key of a command in the driver's outstanding list (one merge, build or report each). */
+export function keyOf(cmd: Command): string {
+  switch (cmd.type) {
+    case "merge":
+      return `merge:${cmd.mergeId}`;
+    case "start-build":
+    case "cancel-build":
+      return `build:${cmd.buildId}`;
+    case "report":
+      return `report:${cmd.itemId}`;
+    default:
+      return `${cmd.type}:${cmd.itemId}`;
+  }
+}
+
