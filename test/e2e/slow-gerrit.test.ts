@@ -56,3 +56,15 @@ it("a result that times out but reaches Gerrit is not posted twice", async () =>
   const results = reviewsOf(w, n).filter((v) => v.message?.includes("Build succeeded (check pipeline)"));
   expect(results, r.output()).toHaveLength(1);
 }, 120_000);
+
+it("a git endpoint answering 500 is not the change's fault: retried, then reported without a vote", async () => {
+  ws = await setUp(0, undefined, { gerritTimeout: "5s" });
+  const w = ws;
+  const r = await start(w);
+  // Every fetch fails for the next minute (more than the merger's 5 tries with backoff).
+  w.sim.inject({ match: /(info\/refs|git-upload-pack)/, status: 500, times: 1000 });
+  const n = await w.sim.uploadChange(PROJECT, { files: { "c.txt": "c\n" }, message: "Add c\n" });
+  await until("the error report", () => reviewsOf(w, n).some((v) => v.message?.includes("not the change's fault")), 90_000, r.output);
+  expect(reviewsOf(w, n).every((v) => v.labels.Verified === undefined), JSON.stringify(reviewsOf(w, n))).toBe(true);
+  expect(reviewsOf(w, n).some((v) => v.message?.includes("cannot be merged"))).toBe(false);
+}, 120_000);
