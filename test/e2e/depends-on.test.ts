@@ -1,5 +1,5 @@
-import { afterEach, expect, it } from "vitest";
-import { approveInOrder, PROJECT, type Running, reviewsOf, setUp, startGatebox, until, type Workspace } from "./harness.ts";
+import { expect, it } from "vitest";
+import { approveInOrder, PROJECT, reviewsOf, perTest, until } from "./harness.ts";
 
 // B carries `Depends-On: <A's URL>` and its tests need A's file. Check must test B with A merged
 // into its state (as Zuul's independent pipeline does); the gate must merge A, then B.
@@ -9,21 +9,11 @@ const JOB = [
   'echo "dependencies present"',
 ].join("\n");
 
-let ws: Workspace | null = null;
-let running: Running | null = null;
-
-afterEach(async () => {
-  running?.proc.kill("SIGKILL");
-  running = null;
-  await ws?.cleanup();
-  ws = null;
-});
+const e2e = perTest();
 
 it("tests a change with its Depends-On in check, and gates the two in order", async () => {
-  ws = await setUp(1, JOB);
-  const w = ws;
-  const r = startGatebox(w.configPath, w.sim.ci.password, w.dir);
-  running = r;
+  const w = await e2e.setUp(1, JOB);
+  const r = e2e.start(w);
   await until("gatebox listening", () => r.output().includes("listening on"), 20_000, r.output);
   const a = await w.sim.uploadChange(PROJECT, { files: { "a.txt": "a\n" }, message: "Add a\n" });
   const b = await w.sim.uploadChange(PROJECT, { files: { "b.txt": "b\n" }, message: `Add b\n\nDepends-On: ${w.sim.url}/c/${PROJECT}/+/${a}\n` });

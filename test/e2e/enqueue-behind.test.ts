@@ -1,20 +1,12 @@
-import { afterEach, expect, it } from "vitest";
-import { gateItems, PROJECT, type Running, reviewsOf, setUp, startGatebox, until, type Workspace } from "./harness.ts";
+import { expect, it } from "vitest";
+import { gateItems, PROJECT, reviewsOf, perTest, until, type Workspace } from "./harness.ts";
 
 // B (org/other) carries Depends-On A (org/project); both projects share one gate queue. Approved in
 // either order, no vote is posted on B until it has been tested behind A, and both merge, A first.
 
 const OTHER = "org/other";
 
-let ws: Workspace | null = null;
-let running: Running | null = null;
-
-afterEach(async () => {
-  running?.proc.kill("SIGKILL");
-  running = null;
-  await ws?.cleanup();
-  ws = null;
-});
+const e2e = perTest();
 
 async function approve(w: Workspace, n: number): Promise<void> {
   await w.sim.approve(n, "Code-Review", 2, "bob");
@@ -26,10 +18,8 @@ const gateVotes = (w: Workspace, n: number) =>
 
 for (const order of ["dependent first", "dependency first"] as const) {
   it(`approved ${order}: the dependent waits unvoted, enters behind its dependency, both merge in order`, async () => {
-    ws = await setUp(0, 'echo "tested"', { moreProjects: [OTHER] });
-    const w = ws;
-    const r = startGatebox(w.configPath, w.sim.ci.password, w.dir);
-    running = r;
+    const w = await e2e.setUp(0, 'echo "tested"', { moreProjects: [OTHER] });
+    const r = e2e.start(w);
     await until("gatebox polling", () => r.output().includes("gatebox: polling"), 20_000, r.output);
     const a = await w.sim.uploadChange(PROJECT, { files: { "a.txt": "a\n" }, message: "Add a\n" });
     const b = await w.sim.uploadChange(OTHER, { files: { "b.txt": "b\n" }, message: `Add b\n\nDepends-On: ${w.sim.url}/c/${PROJECT}/+/${a}\n` });

@@ -1,13 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   approveInOrder,
   gateItems,
   PROJECT,
-  type Running,
   reviewsOf,
-  setUp,
-  startGatebox,
+  perTest,
   testedTree,
   treesVerified,
   until,
@@ -15,15 +13,7 @@ import {
   type Workspace,
 } from "./harness.ts";
 
-let ws: Workspace | null = null;
-let running: Running[] = [];
-
-afterEach(async () => {
-  for (const r of running) r.proc.kill("SIGKILL");
-  running = [];
-  await ws?.cleanup();
-  ws = null;
-});
+const e2e = perTest();
 
 /** `mergedBeforeKill`: changes a killed process merged (it may have died before checking their trees). */
 async function expectFinalOutcome(w: Workspace, numbers: number[], gateboxOut: () => string, mergedBeforeKill: number[] = []): Promise<void> {
@@ -61,10 +51,8 @@ async function expectFinalOutcome(w: Workspace, numbers: number[], gateboxOut: (
 
 describe("the gate end to end (compiled binary, Gerrit simulator, Docker)", () => {
   it("merges 1, 2, 4, 5 in order and rejects the change that breaks the tests", async () => {
-    ws = await setUp();
-    const w = ws;
-    const r = startGatebox(w.configPath, w.sim.ci.password, w.dir);
-    running.push(r);
+    const w = await e2e.setUp();
+    const r = e2e.start(w);
     await until("gatebox listening", () => r.output().includes("listening on"), 20_000, r.output);
     const started = Date.now();
     const lap = (() => {
@@ -97,10 +85,8 @@ describe("the gate end to end (compiled binary, Gerrit simulator, Docker)", () =
   }, 300_000);
 
   it("recovers from SIGKILL in the middle of the run: same outcome, nothing merged twice", async () => {
-    ws = await setUp(6);
-    const w = ws;
-    let r = startGatebox(w.configPath, w.sim.ci.password, w.dir);
-    running.push(r);
+    const w = await e2e.setUp(6);
+    let r = e2e.start(w);
     await until("gatebox listening", () => r.output().includes("listening on"), 20_000, r.output);
     const numbers = await uploadFive(w);
     await until("check votes on all five", () => numbers.every((n) => reviewsOf(w, n).some((v) => v.labels.Verified !== undefined)), 90_000, r.output);
@@ -111,8 +97,7 @@ describe("the gate end to end (compiled binary, Gerrit simulator, Docker)", () =
     await r.exited;
     const before = w.sim.merges.length;
     const mergedBeforeKill = w.sim.merges.map((m) => m.change);
-    r = startGatebox(w.configPath, w.sim.ci.password, w.dir);
-    running.push(r);
+    r = e2e.start(w);
     await until("gatebox listening again", () => r.output().includes("listening on"), 20_000, r.output);
     await expectFinalOutcome(w, numbers, r.output, mergedBeforeKill);
     expect(before).toBeLessThan(4);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
+import { afterEach } from "vitest";
 import { GerritSimulator } from "../support/gerrit/simulator.ts";
 import { ensureBinary } from "../support/binary.ts";
 
@@ -224,4 +225,33 @@ export function treesVerified(dataDir: string): string[] {
   } finally {
     db.close();
   }
+}
+
+/**
+ * The lifecycle every e2e test shares: a workspace and the gatebox processes it started, killed
+ * and cleaned up after each test. Call once at the top of a test file.
+ */
+export function perTest(): {
+  setUp(...args: Parameters<typeof setUp>): Promise<Workspace>;
+  start(w: Workspace): Running;
+} {
+  let ws: Workspace | null = null;
+  let running: Running[] = [];
+  afterEach(async () => {
+    for (const r of running) r.proc.kill("SIGKILL");
+    running = [];
+    await ws?.cleanup();
+    ws = null;
+  });
+  return {
+    async setUp(...args) {
+      ws = await setUp(...args);
+      return ws;
+    },
+    start(w) {
+      const r = startGatebox(w.configPath, w.sim.ci.password, w.dir);
+      running.push(r);
+      return r;
+    },
+  };
 }

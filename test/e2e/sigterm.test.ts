@@ -1,5 +1,5 @@
-import { afterEach, expect, it } from "vitest";
-import { PROJECT, type Running, reviewsOf, setUp, startGatebox, until, type Workspace } from "./harness.ts";
+import { expect, it } from "vitest";
+import { PROJECT, reviewsOf, perTest, until } from "./harness.ts";
 
 // SIGTERM while a 20 s build runs: gatebox stops at once and leaves the container running; the
 // next start reattaches to it. The build runs once, its report gives its real duration, and the
@@ -7,15 +7,7 @@ import { PROJECT, type Running, reviewsOf, setUp, startGatebox, until, type Work
 
 const JOB = [`cd /work/${PROJECT}`, 'echo "run starts"', "sleep 20", 'echo "run ends"'].join("\n");
 
-let ws: Workspace | null = null;
-let running: Running | null = null;
-
-afterEach(async () => {
-  running?.proc.kill("SIGKILL");
-  running = null;
-  await ws?.cleanup();
-  ws = null;
-});
+const e2e = perTest();
 
 interface BuildRow {
   id: string;
@@ -31,10 +23,8 @@ async function checkBuilds(port: number): Promise<BuildRow[]> {
 }
 
 it("stops in under 5 s on SIGTERM during a build, and the build is reattached, not run again", async () => {
-  ws = await setUp(0, JOB);
-  const w = ws;
-  let r = startGatebox(w.configPath, w.sim.ci.password, w.dir);
-  running = r;
+  const w = await e2e.setUp(0, JOB);
+  let r = e2e.start(w);
   await until("gatebox polling", () => r.output().includes("gatebox: polling"), 20_000, r.output);
   const n = await w.sim.uploadChange(PROJECT, { files: { "a.txt": "a\n" }, message: "Add a\n" });
   const build = await until("the build running", async () => (await checkBuilds(w.port)).find((b) => b.state === "running"), 60_000, r.output);
@@ -45,8 +35,7 @@ it("stops in under 5 s on SIGTERM during a build, and the build is reattached, n
   expect(code, r.output()).toBe(0);
   expect(took, r.output()).toBeLessThan(5000);
 
-  r = startGatebox(w.configPath, w.sim.ci.password, w.dir);
-  running = r;
+  r = e2e.start(w);
   await until("the check vote", () => reviewsOf(w, n).some((v) => v.labels.Verified === 1), 60_000, r.output);
   expect(r.output()).toContain(`build ${build.id} (unit) reattached`);
   const builds = await checkBuilds(w.port);

@@ -1,33 +1,23 @@
-import { afterEach, expect, it } from "vitest";
-import { PROJECT, type Running, reviewsOf, setUp, startGatebox, until, type Workspace } from "./harness.ts";
+import { expect, it } from "vitest";
+import { PROJECT, perTest, type Running, reviewsOf, until, type Workspace } from "./harness.ts";
 
 // Gerrit slower than gatebox's REST timeout (1 s here): a review that times out on gatebox's side
 // is still applied by Gerrit seconds later. Whatever arrives late, the vote gatebox leaves on the
 // change must be its result, and each result must be posted once.
 
-let ws: Workspace | null = null;
-let running: Running | null = null;
-
-afterEach(async () => {
-  running?.proc.kill("SIGKILL");
-  running = null;
-  await ws?.cleanup();
-  ws = null;
-});
+const e2e = perTest();
 
 const REVIEW = /^POST \/changes\/[^/]+\/revisions\/[^/]+\/review/;
 
 async function start(w: Workspace): Promise<Running> {
-  const r = startGatebox(w.configPath, w.sim.ci.password, w.dir);
-  running = r;
+  const r = e2e.start(w);
   await until("gatebox listening", () => r.output().includes("listening on"), 20_000, r.output);
   await until("gatebox polling", () => r.output().includes("gatebox: polling"), 20_000, r.output);
   return r;
 }
 
 it("a start report that lands late does not erase the gate's +2: the change merges", async () => {
-  ws = await setUp(0, undefined, { gerritTimeout: "1s" });
-  const w = ws;
+  const w = await e2e.setUp(0, undefined, { gerritTimeout: "1s" });
   const r = await start(w);
   const n = await w.sim.uploadChange(PROJECT, { files: { "a.txt": "a\n" }, message: "Add a\n" });
   await until("the check vote", () => reviewsOf(w, n).some((v) => v.labels.Verified === 1), 60_000, r.output);
@@ -44,8 +34,7 @@ it("a start report that lands late does not erase the gate's +2: the change merg
 }, 120_000);
 
 it("a result that times out but reaches Gerrit is not posted twice", async () => {
-  ws = await setUp(0, undefined, { gerritTimeout: "1s" });
-  const w = ws;
+  const w = await e2e.setUp(0, undefined, { gerritTimeout: "1s" });
   const r = await start(w);
   // The check result (the first review of the change) takes 3 s: gatebox's request times out.
   w.sim.inject({ match: REVIEW, delayMs: 3000 });
@@ -58,8 +47,7 @@ it("a result that times out but reaches Gerrit is not posted twice", async () =>
 }, 120_000);
 
 it("a git endpoint answering 500 is not the change's fault: retried, then reported without a vote", async () => {
-  ws = await setUp(0, undefined, { gerritTimeout: "5s" });
-  const w = ws;
+  const w = await e2e.setUp(0, undefined, { gerritTimeout: "5s" });
   const r = await start(w);
   // Every fetch fails for the next minute (more than the merger's 5 tries with backoff).
   w.sim.inject({ match: /(info\/refs|git-upload-pack)/, status: 500, times: 1000 });
