@@ -97,14 +97,17 @@ Admin token from the environment variable VAR (default GATEBOX_ADMIN_TOKEN).
   },
   logs: {
     summary: "print a build's console; --follow streams it live",
-    help: `Usage: gatebox logs BUILD [--follow] [--url URL]
+    help: `Usage: gatebox logs BUILD [--follow] [--raw] [--url URL]
 
 Prints build BUILD's console from a running gatebox. With --follow (-f), keeps streaming until
 the build ends and exits 0 on SUCCESS, 1 otherwise. The same stream is on the plain TCP console
 (web.console-listen): nc 127.0.0.1 7900, then type the build id.
+Colours are kept; every other control sequence in the job's output (window titles, clipboard
+writes, screen clears) is dropped, so a job cannot drive your terminal.
 
 Options:
   --url URL   the gatebox web address (default: $GATEBOX_URL or http://127.0.0.1:8080)
+  --raw       the output's bytes exactly as the job wrote them
 `,
     load: () => import("./logs.ts"),
   },

@@ -1,3 +1,4 @@
+import { plainText } from "../terminal.ts";
 import { formatDuration } from "../web/charts.ts";
 import type { StatusItem, StatusJob, StatusJson } from "../web/status-view.ts";
 
@@ -18,7 +19,8 @@ export function formatStatus(s: StatusJson, filter: { pipeline?: string | undefi
     }
   }
   lines.push(`${s.running} build${s.running === 1 ? "" : "s"} running${s.capacity === null ? "" : ` of ${s.capacity}`}`);
-  return `${lines.join("\n")}\n`;
+  // Subjects, names and reasons come from outside: nothing in them may drive the terminal.
+  return `${lines.map(plainText).join("\n")}\n`;
 }
 
 function item(it: StatusItem): string[] {

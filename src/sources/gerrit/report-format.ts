@@ -3,6 +3,7 @@
  * with its result, duration and log URL; it stays under Gerrit's 16 KiB message limit by dropping job
  * lines (successful ones first) and saying how many were left out — the verdict line is never cut.
  */
+import { terminalSafe } from "../../terminal.ts";
 
 export interface BuildSummary {
   job: string;
@@ -69,7 +70,9 @@ function byteLength(text: string): number {
 
 export function resultMessage(pipeline: string, report: ResultReport, limit = MESSAGE_LIMIT_BYTES): string {
   const head = [report.verdict ?? verdictLine(pipeline, report.success)];
-  if (report.detail?.trim()) head.push("", cut(report.detail.trim(), MAX_DETAIL));
+  // The detail comes from outside (git's or Gerrit's text): no control sequences in a comment.
+  const detail = report.detail === undefined ? "" : terminalSafe(report.detail).replace(/\x1b\[[0-9;:]*m/g, "").trim();
+  if (detail) head.push("", cut(detail, MAX_DETAIL));
   const lines = report.builds.map((b, i) => ({ i, text: buildLine(b), keep: b.result !== "SUCCESS" }));
   const compose = (kept: typeof lines, dropped: number) => {
     const body = kept.sort((a, b) => a.i - b.i).map((l) => l.text);
