@@ -1,9 +1,13 @@
 import { GateboxError, InfraError } from "../errors.ts";
 import type { ConsoleHub } from "../logs/console-hub.ts";
 import type { ConsoleWriter } from "../logs/console-writer.ts";
+import { artifactsDest } from "./artifacts.ts";
 import { Capacity } from "./capacity.ts";
-import { type BuildResult, type JobSpec, type ResolvedJob, resolveJob } from "./job.ts";
-import { type BuildOutcome, describeExit, retryDelay } from "./outcome.ts";
+import { type AttemptEnd, consoleFailed, finishRun, sleep } from "./finish.ts";
+import { type BuildResult, type JobSpec, type ResolvedJob, resolveJob, secretValues } from "./job.ts";
+import { withDefaultLimits } from "./limits.ts";
+import { type BuildOutcome, retryDelay } from "./outcome.ts";
+import { LimitedOutput } from "./output-limit.ts";
 import type { Run, RunRequest, Runner } from "./runner.ts";
 
 export type { BuildOutcome } from "./outcome.ts";
@@ -15,6 +19,11 @@ export interface ExecutorOptions {
   consoles: ConsoleHub;
   /** Builds running at once on this runner's engine; the rest queue by priority. */
   capacity: number;
+  /**
+   * Where builds' artifacts are kept: `<artifactsDir>/<buildId>/<relative path>`. Unset: none
+   * are kept (a job's artifacts directory is still made, but nothing is copied out).
+   */
+  artifactsDir?: string;
   /** Pause before attempt n (n ≥ 2), in ms. Default 2 s × (n − 1). */
   retryDelayMs?: (attempt: number) => number;
   now?: () => number;
@@ -52,9 +61,10 @@ export interface BuildHandle {
 
 /**
  * Runs builds on one Runner: capacity, timeouts, cancellation, retries of infrastructure errors,
- * and the console of each build. Results: exit 0 SUCCESS; other exits (OOM included) FAILURE; over
- * the job's timeout TIMED_OUT; cancelled ABORTED; infrastructure failing on every one of the
- * job's `attempts` RETRY_LIMIT, which is never the change's fault.
+ * the console of each build (secrets masked), output limits, default resource limits (the
+ * engine's share per slot) and artifacts. Results: exit 0 SUCCESS; other exits (OOM included)
+ * and output past the limit FAILURE; over the job's timeout TIMED_OUT; cancelled ABORTED;
+ * infrastructure failing on every one of the job's `attempts` RETRY_LIMIT, never the change's fault.
  * Concurrency: any number of builds may be started, cancelled and awaited concurrently; one
  * buildId must not be started twice while the first is running.
  */
@@ -65,6 +75,7 @@ export class Executor {
   private readonly capacity: Capacity;
   private readonly retryDelayMs: (attempt: number) => number;
   private readonly now: () => number;
+  private readonly artifactsDir: string | undefined;
   private readonly active = new Map<string, BuildHandle>();
 
   constructor(opts: ExecutorOptions) {
@@ -74,6 +85,7 @@ export class Executor {
     this.capacity = new Capacity(opts.capacity);
     this.retryDelayMs = opts.retryDelayMs ?? retryDelay;
     this.now = opts.now ?? Date.now;
+    this.artifactsDir = opts.artifactsDir;
   }
 
   /** Builds started and not yet over, by id. */
@@ -99,7 +111,8 @@ export class Executor {
   /** Starts a build; throws InputError at once if the job is invalid. */
   startBuild(req: BuildRequest): BuildHandle {
     const job = resolveJob(req.job, `build ${req.buildId}`);
-    return this.track(req.buildId, (signal, console) =>
+    const console = this.consoles.open(req.buildId, secretValues(job));
+    return this.track(req.buildId, console, (signal) =>
       this.attempts({ buildId: req.buildId, itemId: req.itemId, job, workspace: req.workspace }, req.priority ?? 0, signal, console, req.onStarted),
     );
   }
@@ -120,8 +133,9 @@ export class Executor {
    */
   async reattach(buildId: string, job: JobSpec): Promise<BuildHandle | null> {
     const resolved = resolveJob(job, `build ${buildId}`);
-    const console = this.consoles.open(buildId);
-    const run = await this.runner.reattach(buildId, console).catch((err) => {
+    const console = this.consoles.open(buildId, secretValues(resolved));
+    const output = new LimitedOutput(console, resolved.outputLimit);
+    const run = await this.runner.reattach(buildId, output).catch((err) => {
       console.close();
       throw err;
     });
@@ -129,12 +143,12 @@ export class Executor {
       console.close();
       return null;
     }
-    return this.track(buildId, async (signal) => {
+    return this.track(buildId, console, async (signal) => {
       const release = await this.capacity.acquire(Number.NEGATIVE_INFINITY);
       // Its real start (the container's), so the report gives the build's real duration.
       const startedAt = run.startedAt ?? this.now();
       try {
-        return { ...(await this.finish(run, resolved, signal, console, 1)), startedAt };
+        return { ...(await this.finish(run, resolved, signal, console, output, 1)), startedAt };
       } catch (err) {
         if (!(err instanceof InfraError)) throw err;
         // No workspace to start it again with: the scheduler decides whether to rerun it.
@@ -144,19 +158,14 @@ export class Executor {
         release();
         await this.runner.destroy(buildId).catch(() => {});
       }
-    }, console);
+    });
   }
 
-  private track(
-    buildId: string,
-    body: (signal: AbortSignal, console: ConsoleWriter) => Promise<Omit<BuildOutcome, "buildId" | "logPath" | "finishedAt">>,
-    existing?: ConsoleWriter,
-  ): BuildHandle {
+  private track(buildId: string, console: ConsoleWriter, body: (signal: AbortSignal) => Promise<Ended>): BuildHandle {
     const ac = new AbortController();
-    const console = existing ?? this.consoles.open(buildId);
     let cancelling: Promise<void> | null = null;
-    const outcome = body(ac.signal, console)
-      .catch((err) => ({
+    const outcome = body(ac.signal)
+      .catch((err): Ended => ({
         // Only a bug gets here: every expected failure is mapped to a result inside.
         result: "RETRY_LIMIT" as BuildResult,
         exitCode: null,
@@ -167,11 +176,18 @@ export class Executor {
       }))
       .then((found) => {
         // A console that could not be written (a full disk) makes the build ours, whatever it did.
-        const o = console.failed && found.result !== "ABORTED" && found.result !== "RETRY_LIMIT" ? { ...found, ...consoleFailed(console, found.attempts) } : found;
-        console.info(`gatebox: ${o.result}: ${o.message}`);
+        const failed = console.failed && found.result !== "ABORTED" && found.result !== "RETRY_LIMIT";
+        const o = failed ? { ...found, ...consoleFailed(console, found.attempts), artifacts: [], artifactsDropped: 0 } : found;
+        // Secrets never leave in a message either (the store and the report get it).
+        const message = console.redact(o.message);
+        console.info(`gatebox: ${o.result}: ${message}`);
         console.close(o.result);
         this.active.delete(buildId);
-        return { ...o, buildId, logPath: console.path, finishedAt: this.now() };
+        return {
+          ...o, message, infraErrors: o.infraErrors.map((e) => console.redact(e)),
+          artifacts: o.artifacts ?? [], artifactsDropped: o.artifactsDropped ?? 0,
+          buildId, logPath: console.path, finishedAt: this.now(),
+        };
       });
     const handle: BuildHandle = {
       buildId,
@@ -213,9 +229,12 @@ export class Executor {
           if (signal.aborted) return aborted(startedAt, attempt - 1);
         }
         try {
-          const run = await this.runner.start(req, console);
+          const totals = await this.runner.resources();
+          const limited = { ...req, job: withDefaultLimits(job, totals, this.capacity.limit) };
+          const output = new LimitedOutput(console, job.outputLimit);
+          const run = await this.runner.start(limited, output);
           onStarted?.({ executor: this.name, runId: run.runId });
-          const done = await this.finish(run, job, signal, console, attempt);
+          const done = await this.finish(run, limited.job, signal, console, output, attempt);
           return { ...done, infraErrors, startedAt };
         } catch (err) {
           if (signal.aborted) return aborted(startedAt, attempt);
@@ -238,62 +257,17 @@ export class Executor {
     }
   }
 
-  /** Waits for a started run under the job's timeout and the cancel signal. Throws InfraError. */
-  private async finish(run: Run, job: ResolvedJob, signal: AbortSignal, console: ConsoleWriter, attempt: number) {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), job.timeout * 1000);
-    });
-    const cancelled = new Promise<"cancel">((resolve) => {
-      if (signal.aborted) resolve("cancel");
-      signal.addEventListener("abort", () => resolve("cancel"), { once: true });
-    });
-    try {
-      const first = await Promise.race([run.wait(), timedOut, cancelled, console.failure.then(() => "console" as const)]);
-      if (first === "console") {
-        await this.runner.destroy(run.buildId).catch(() => {});
-        return consoleFailed(console, attempt);
-      }
-      if (first === "cancel") {
-        return { result: "ABORTED" as const, exitCode: null, attempts: attempt, message: "cancelled", infraErrors: [] };
-      }
-      if (first === "timeout") {
-        console.info(`gatebox: timed out after ${job.timeout}s; killing the build`);
-        await this.runner.destroy(run.buildId).catch(() => {});
-        return {
-          result: "TIMED_OUT" as const, exitCode: null, attempts: attempt,
-          message: `killed after the job's timeout of ${job.timeout}s`, infraErrors: [],
-        };
-      }
-      const { result, message } = describeExit(first, job);
-      return { result, exitCode: first.exitCode, attempts: attempt, message, infraErrors: [] };
-    } finally {
-      clearTimeout(timer);
-    }
+  /** Waits for a started run under the job's timeout, output limit and the cancel signal; copies its artifacts. Throws InfraError. */
+  private finish(run: Run, job: ResolvedJob, signal: AbortSignal, console: ConsoleWriter, output: LimitedOutput, attempt: number) {
+    const artifactsInto = job.artifacts && this.artifactsDir !== undefined ? artifactsDest(this.artifactsDir, run.buildId) : null;
+    return finishRun({ run, runner: this.runner, job, signal, console, output, attempt, artifactsInto });
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
-/** The build's console could not be written (disk full?): ours, not the change's; not retried (same disk). */
-function consoleFailed(console: ConsoleWriter, attempts: number) {
-  const why = console.failed?.message ?? "?";
-  return {
-    result: "RETRY_LIMIT" as const,
-    exitCode: null,
-    attempts,
-    message: `cannot write the build's console (disk full?), not the change's fault: ${why}`,
-    infraErrors: [why],
-  };
-}
+/** What a build's body ends with; `track` adds the ids, the times and the console's path. */
+type Ended = Omit<AttemptEnd, "artifacts" | "artifactsDropped" | "infraErrors"> & {
+  infraErrors: string[];
+  startedAt: number | null;
+  artifacts?: AttemptEnd["artifacts"];
+  artifactsDropped?: number;
+};

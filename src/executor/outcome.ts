@@ -1,5 +1,5 @@
 import type { BuildResult, ResolvedJob } from "./job.ts";
-import type { RunExit } from "./runner.ts";
+import type { ArtifactFile, RunExit } from "./runner.ts";
 
 /** What the executor reports when a build is over. */
 export interface BuildOutcome {
@@ -18,6 +18,13 @@ export interface BuildOutcome {
   finishedAt: number;
   /** The console file (format: src/logs/console-format.ts). */
   logPath: string;
+  /**
+   * Files copied out of the job's artifacts directory (SUCCESS, FAILURE, TIMED_OUT), relative to
+   * `<artifactsDir>/<buildId>/`, sorted by path; empty when the job has none or none are kept.
+   */
+  artifacts: ArtifactFile[];
+  /** Artifact files left out over the job's artifacts limit. */
+  artifactsDropped: number;
 }
 
 /** Maps a process exit to a result: pure, so the rules are tested on their own. */

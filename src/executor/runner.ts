@@ -1,5 +1,10 @@
 import type { Readable } from "node:stream";
+import type { ArtifactsCopy } from "./artifacts.ts";
 import type { ResolvedJob } from "./job.ts";
+import type { EngineResources } from "./limits.ts";
+
+export type { ArtifactFile, ArtifactsCopy } from "./artifacts.ts";
+export type { EngineResources } from "./limits.ts";
 
 /** Where a runner sends a build's output, as it is written. Called synchronously, in order. */
 export interface RunOutput {
@@ -32,6 +37,20 @@ export interface RunExit {
   oomKilled: boolean;
 }
 
+/** What `Run.copyArtifacts` copies, and where to. */
+export interface ArtifactsRequest {
+  /** The directory in the container (`job.artifacts.dir`). */
+  dir: string;
+  /** The host directory the files go to; emptied first. */
+  into: string;
+  /** Bytes in all; files past it are dropped (counted). */
+  limit: number;
+  /** A line for the build's console (skipped entries, a copy that broke off). */
+  note: (line: string) => void;
+  /** Aborts the copy (what was copied so far is kept). */
+  signal?: AbortSignal;
+}
+
 /** A started run. */
 export interface Run {
   readonly buildId: string;
@@ -47,13 +66,21 @@ export interface Run {
   wait(): Promise<RunExit>;
   /** SIGKILLs the process; wait() then settles. Idempotent; harmless after exit. */
   kill(): Promise<void>;
+  /**
+   * After the process ended (before `destroy`): copies the regular files of `req.dir` out, by
+   * the rules of artifacts.ts (no links followed, nothing outside the directory, at most
+   * `req.limit` bytes). A directory that is not there is no files. Throws InfraError only when
+   * the engine could not be asked at all.
+   */
+  copyArtifacts(req: ArtifactsRequest): Promise<ArtifactsCopy>;
 }
 
 /**
  * A place builds run: a Docker engine (DockerRunner) or this host (LocalRunner).
  *
- * Lifecycle of one attempt: `start` (prepare: image, container, workspace; attach; start) →
- * output streams to the RunOutput while it runs → `wait` → `destroy`. The caller owns timeouts
+ * Lifecycle of one attempt: `start` (prepare: image, container, workspace, artifacts directory;
+ * attach; start) → output streams to the RunOutput while it runs → `wait` (or `kill`) →
+ * `copyArtifacts` when the job has some → `destroy`. The caller owns timeouts
  * and retries (see Executor); a runner only reports what happened, with errors typed by whose
  * fault they are: a non-zero exit is a RunExit, never an error; anything the engine or host did
  * wrong is an InfraError.
@@ -77,6 +104,11 @@ export interface Runner {
   readonly endpoint: string;
   /** Resolves when the engine answers; throws InfraError naming the endpoint otherwise. */
   ping(): Promise<void>;
+  /**
+   * What the engine has in all, so the Executor can give a job without limits its share; null
+   * when the runner isolates nothing (LocalRunner). Throws InfraError when the engine cannot say.
+   */
+  resources(): Promise<EngineResources | null>;
   start(req: RunRequest, output: RunOutput): Promise<Run>;
   destroy(buildId: string): Promise<void>;
   /** Removes this instance's build containers whose buildId `keep` rejects; returns those buildIds. */

@@ -35,11 +35,15 @@ export class ConsoleHub {
   /**
    * Starts (or continues) a build's console. The writer leaves the hub when closed. Never throws:
    * a file that cannot be created gives a writer that is already `failed` (and not live).
+   * `secrets` are values never written: each occurrence is stored as *** (ConsoleWriter.hide).
    */
-  open(buildId: string): ConsoleWriter {
+  open(buildId: string, secrets: Iterable<string> = []): ConsoleWriter {
     const current = this.live.get(buildId);
-    if (current && !current.closed) return current;
-    const w = new ConsoleWriter(this.pathOf(buildId), buildId, this.now);
+    if (current && !current.closed) {
+      current.hide(secrets);
+      return current;
+    }
+    const w = new ConsoleWriter(this.pathOf(buildId), buildId, this.now, secrets);
     if (w.closed) return w;
     this.live.set(buildId, w);
     const off = w.onChange(() => {

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { type ConsoleKind, encodeEvent, encodeHeader, parseHeader } from "./console-format.ts";
+import { type MaskStream, SecretMask } from "./secret-mask.ts";
 
 /** Larger chunks are split, so every stored line stays small enough for a reader's buffer. */
 export const MAX_EVENT_BYTES = 64 * 1024;
@@ -16,11 +17,17 @@ export const MAX_EVENT_BYTES = 64 * 1024;
  * first one is kept in `failed`, `failure` resolves with it, the file is closed (listeners are
  * told, as on close) and every later write is dropped. What is in the file stays readable: only
  * complete lines count in `size`. It is the caller's to end the build as an infrastructure error.
+ *
+ * Secrets (`hide`, or the constructor's `secrets`) never reach the file: every occurrence in the
+ * job's output and in info lines is written as `***`, including a value split across chunks
+ * (see secret-mask.ts: the end of a chunk that may begin a value waits for the next one).
  */
 export class ConsoleWriter {
   private fd: number | null = null;
   private bytes = 0;
   private readonly decoders = { o: new TextDecoder("utf-8"), e: new TextDecoder("utf-8") };
+  private mask = new SecretMask([]);
+  private maskers: Record<"o" | "e", MaskStream> = { o: this.mask.stream(), e: this.mask.stream() };
   private readonly listeners = new Set<() => void>();
   private firstError: Error | null = null;
   private reportFailure: (err: Error) => void = () => {};
@@ -38,7 +45,9 @@ export class ConsoleWriter {
     readonly path: string,
     readonly buildId: string,
     private readonly now: () => number = Date.now,
+    secrets: Iterable<string> = [],
   ) {
+    this.hide(secrets);
     let started = now();
     try {
       this.fd = openSync(path, "a+");
@@ -74,6 +83,20 @@ export class ConsoleWriter {
     return this.fd === null;
   }
 
+  /** Adds values to hide from now on (before the first write, to hide them everywhere). */
+  hide(values: Iterable<string>): void {
+    const added = [...values].filter((v) => v !== "");
+    if (added.length === 0) return;
+    const previous = this.maskers;
+    this.mask = new SecretMask([...this.mask.values, ...added]);
+    this.maskers = { o: this.mask.stream(previous.o.held), e: this.mask.stream(previous.e.held) };
+  }
+
+  /** `text` with every hidden value replaced by ***: for messages that leave the console (the outcome). */
+  redact(text: string): string {
+    return this.mask.redact(text);
+  }
+
   stdout(chunk: Uint8Array): void {
     this.bytesEvent("o", chunk);
   }
@@ -84,14 +107,14 @@ export class ConsoleWriter {
 
   /** A line from gatebox itself (image pull, attempts), shown apart from the job's output. */
   info(line: string): void {
-    this.event("i", line);
+    this.event("i", this.mask.redact(line));
   }
 
   /** Writes the end marker with the result and closes the file. */
   close(result?: string): void {
     if (this.fd === null) return;
     for (const kind of ["o", "e"] as const) {
-      const rest = this.decoders[kind].decode();
+      const rest = this.maskers[kind].push(this.decoders[kind].decode()) + this.maskers[kind].flush();
       if (rest) this.event(kind, rest);
     }
     if (result !== undefined) this.event("x", result);
@@ -115,7 +138,8 @@ export class ConsoleWriter {
   private bytesEvent(kind: "o" | "e", chunk: Uint8Array): void {
     for (let i = 0; i < chunk.length; i += MAX_EVENT_BYTES) {
       // stream: true holds back a UTF-8 sequence split across chunks until its end arrives.
-      const text = this.decoders[kind].decode(chunk.subarray(i, i + MAX_EVENT_BYTES), { stream: true });
+      const decoded = this.decoders[kind].decode(chunk.subarray(i, i + MAX_EVENT_BYTES), { stream: true });
+      const text = this.maskers[kind].push(decoded);
       if (text) this.event(kind, text);
     }
   }

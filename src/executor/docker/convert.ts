@@ -3,7 +3,7 @@
  * an engine (test/unit/executor/convert.test.ts).
  */
 import type Docker from "dockerode";
-import { type ResolvedJob, shellCommand } from "../job.ts";
+import { jobEnv, type ResolvedJob, shellCommand } from "../job.ts";
 
 export const LABEL_BUILD = "gatebox.build";
 export const LABEL_ITEM = "gatebox.item";
@@ -64,8 +64,10 @@ export function toContainerOptions(p: ContainerParams): Docker.ContainerCreateOp
     Image: job.image,
     Cmd: shellCommand(job.run, job.separateStderr),
     Entrypoint: [],
-    Env: Object.entries(job.env).map(([k, v]) => `${k}=${v}`),
-    WorkingDir: job.workdir,
+    // The job's variables and its secrets (a secret wins over a variable of the same name).
+    Env: Object.entries(jobEnv(job)).map(([k, v]) => `${k}=${v}`),
+    // Docker makes it (as root) when it is missing; the workspace goes to `workdir` all the same.
+    WorkingDir: job.startDir,
     Labels: buildLabels(p),
     Tty: false,
     OpenStdin: false,

@@ -1,6 +1,8 @@
 import type Docker from "dockerode";
 import { InfraError } from "../../errors.ts";
-import type { Run, RunExit, RunOutput } from "../runner.ts";
+import type { ArtifactsCopy } from "../artifacts.ts";
+import type { ArtifactsRequest, Run, RunExit, RunOutput } from "../runner.ts";
+import { copyArtifactsOut } from "./archive.ts";
 import { DockerDemuxer } from "./demux.ts";
 import { daemonMessage, isNotFound, isNotRunning, toInfraError } from "./errors.ts";
 
@@ -58,6 +60,10 @@ export class DockerRun implements Run {
       if (isNotFound(err) || isNotRunning(err)) return;
       throw toInfraError("kill container", this.endpoint, err);
     }
+  }
+
+  copyArtifacts(req: ArtifactsRequest): Promise<ArtifactsCopy> {
+    return copyArtifactsOut(this.container, req, this.endpoint);
   }
 
   private async waitForExit(output: RunOutput): Promise<RunExit> {

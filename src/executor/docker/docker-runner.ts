@@ -1,6 +1,7 @@
 import Docker from "dockerode";
 import { InfraError } from "../../errors.ts";
-import type { Run, RunOutput, RunRequest, Runner } from "../runner.ts";
+import type { EngineResources, Run, RunOutput, RunRequest, Runner } from "../runner.ts";
+import { ensureDir } from "./archive.ts";
 import { containerName, instanceFilter, LABEL_BUILD, toContainerOptions } from "./convert.ts";
 import { DockerRun } from "./docker-run.ts";
 import { DEFAULT_DOCKER_ENDPOINT, parseDockerEndpoint } from "./endpoint.ts";
@@ -30,6 +31,8 @@ export class DockerRunner implements Runner {
   private readonly docker: Docker;
   private readonly instance: string;
   private readonly pullTimeoutMs: number;
+  /** The engine's totals, asked once. */
+  private totals: Promise<EngineResources> | null = null;
   /** One pull per image at a time, shared by every build that needs it. */
   private readonly pulls = new Map<string, Promise<void>>();
 
@@ -48,17 +51,21 @@ export class DockerRunner implements Runner {
     }
   }
 
+  resources(): Promise<EngineResources> {
+    this.totals ??= this.docker.info().then(
+      (info: { MemTotal?: number; NCPU?: number }) => ({ memory: info.MemTotal ?? 0, cpus: info.NCPU ?? 0 }),
+      (err: unknown) => {
+        this.totals = null; // ask again next time
+        throw toInfraError("ask the engine for its memory and CPUs", this.endpoint, err);
+      },
+    );
+    return this.totals;
+  }
+
   async start(req: RunRequest, output: RunOutput): Promise<Run> {
     const opts = toContainerOptions({ instance: this.instance, buildId: req.buildId, itemId: req.itemId, job: req.job });
     const container = await this.create(opts, output);
-    if (req.workspace) {
-      try {
-        const tar = await req.workspace();
-        await container.putArchive(tar, { path: req.job.workdir });
-      } catch (err) {
-        throw toInfraError(`copy workspace into ${req.job.workdir}`, this.endpoint, err);
-      }
-    }
+    await this.prepare(container, req);
     let stream: NodeJS.ReadWriteStream;
     try {
       // Attach before start, so not a byte of output is missed; TTY off, so the stream is
@@ -74,6 +81,25 @@ export class DockerRunner implements Runner {
       throw toInfraError(`start container for ${req.job.image}`, this.endpoint, err);
     }
     return new DockerRun(req.buildId, container, this.endpoint, stream, output);
+  }
+
+  /**
+   * Before start: the workspace into the workdir (which Docker made, unless the job starts
+   * elsewhere), then the artifacts directory, mode 1777 so any `user` can write to it.
+   */
+  private async prepare(container: Docker.Container, req: RunRequest): Promise<void> {
+    const { job } = req;
+    const endpoint = this.endpoint;
+    if (req.workspace) {
+      if (!isWithin(job.startDir, job.workdir)) await ensureDir(container, job.workdir, { mode: 0o755, reset: false, endpoint });
+      try {
+        const tar = await req.workspace();
+        await container.putArchive(tar, { path: job.workdir });
+      } catch (err) {
+        throw toInfraError(`copy workspace into ${job.workdir}`, endpoint, err);
+      }
+    }
+    if (job.artifacts) await ensureDir(container, job.artifacts.dir, { mode: 0o1777, reset: true, endpoint });
   }
 
   async destroy(buildId: string): Promise<void> {
@@ -180,4 +206,9 @@ export class DockerRunner implements Runner {
     }
     throw toInfraError(`remove container ${idOrName}`, this.endpoint, new Error("still being removed after 2 s"));
   }
+}
+
+/** Whether `path` is `dir` or below it (both normalized absolute paths). */
+function isWithin(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir === "/" ? "/" : `${dir}/`);
 }

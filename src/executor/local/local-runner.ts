@@ -4,8 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { InfraError } from "../../errors.ts";
+import type { ArtifactsCopy } from "../artifacts.ts";
 import { shellCommand } from "../job.ts";
-import type { Run, RunExit, RunOutput, RunRequest, Runner } from "../runner.ts";
+import type { ArtifactsRequest, Run, RunExit, RunOutput, RunRequest, Runner } from "../runner.ts";
+import { copyLocalArtifacts, LocalPaths } from "./local-paths.ts";
 
 export interface LocalRunnerOptions {
   instance: string;
@@ -17,8 +19,9 @@ export interface LocalRunnerOptions {
  * Runs each build as a subprocess of this host, in a fresh workspace directory, for hosts with no
  * container engine; only when the config asks for it, since it isolates nothing: the job runs as
  * this user, sees the network and the host's files. `image`, `network`, `user` and the limits
- * other than `timeout` are ignored. Contract: see Runner. `reattach` always returns null: the
- * output pipes of a process die with the process that spawned it.
+ * other than `timeout` are ignored. Container paths are mapped onto the build's directory (see
+ * local-paths.ts). Contract: see Runner. `reattach` always returns null: the output pipes of a
+ * process die with the process that spawned it.
  */
 export class LocalRunner implements Runner {
   readonly kind = "local";
@@ -41,23 +44,37 @@ export class LocalRunner implements Runner {
     }
   }
 
+  /** Null: nothing is isolated, so there is no share of the host to give a job. */
+  async resources(): Promise<null> {
+    return null;
+  }
+
   async start(req: RunRequest, output: RunOutput): Promise<Run> {
     await this.ping();
     const dir = this.dirOf(req.buildId);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
+    const paths = new LocalPaths(dir, req.job);
+    removeBuildDirs(dir);
     writeFileSync(`${dir}.json`, JSON.stringify({ buildId: req.buildId, pid: null }));
-    if (req.workspace) await untar(await req.workspace(), dir);
+    const cwd = paths.map(req.job.startDir);
+    try {
+      mkdirSync(dir, { recursive: true });
+      if (req.workspace) await untar(await req.workspace(), dir);
+      mkdirSync(cwd, { recursive: true });
+      if (req.job.artifacts) mkdirSync(paths.map(req.job.artifacts.dir), { recursive: true });
+    } catch (err) {
+      if (err instanceof InfraError) throw err;
+      throw new InfraError(`local: cannot prepare ${dir}: ${(err as Error).message}`, 1, { cause: err });
+    }
     const [sh, ...args] = shellCommand(req.job.run, req.job.separateStderr);
     const child = spawn(sh!, args, {
-      cwd: dir,
-      // A small, predictable environment: the job's own variables, not gatebox's (which may hold secrets).
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, ...req.job.env },
+      cwd,
+      // A small, predictable environment: the job's own variables and secrets, not gatebox's.
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, ...paths.env(req.job) },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true, // its own process group, so kill reaches everything it started
     });
     this.procs.set(req.buildId, child);
-    const run = new LocalRun(req.buildId, child, output);
+    const run = new LocalRun(req.buildId, child, output, paths);
     try {
       await run.spawned;
     } catch (err) {
@@ -72,7 +89,7 @@ export class LocalRunner implements Runner {
     this.procs.delete(buildId);
     if (child) killGroup(child.pid);
     const dir = this.dirOf(buildId);
-    rmSync(dir, { recursive: true, force: true });
+    removeBuildDirs(dir);
     rmSync(`${dir}.json`, { force: true });
   }
 
@@ -122,6 +139,7 @@ class LocalRun implements Run {
     readonly buildId: string,
     private readonly child: ChildProcess,
     output: RunOutput,
+    private readonly paths: LocalPaths,
   ) {
     child.stdout!.on("data", (d: Buffer) => output.stdout(d));
     child.stderr!.on("data", (d: Buffer) => output.stderr(d));
@@ -145,6 +163,16 @@ class LocalRun implements Run {
   async kill(): Promise<void> {
     killGroup(this.child.pid);
   }
+
+  copyArtifacts(req: ArtifactsRequest): Promise<ArtifactsCopy> {
+    return copyLocalArtifacts(this.paths.map(req.dir), req);
+  }
+}
+
+/** The build's directory and the one its paths outside the workdir are mapped to. */
+function removeBuildDirs(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(`${dir}.root`, { recursive: true, force: true });
 }
 
 function killGroup(pid: number | undefined): void {

@@ -86,9 +86,9 @@ class Process {
           for await (const chunk of stream) ids += String(chunk);
           // Change 2 breaks `unit` (whose script is "unit") in every state that holds it.
           const fails = req.job.run === "unit" && ids.split("+").includes("2");
-          resolve({ buildId: req.buildId, result: fails ? "FAILURE" : "SUCCESS", exitCode: fails ? 1 : 0, attempts: 1, message: "", infraErrors: [], startedAt: 0, finishedAt: 0, logPath: "" });
+          resolve({ buildId: req.buildId, result: fails ? "FAILURE" : "SUCCESS", exitCode: fails ? 1 : 0, attempts: 1, message: "", infraErrors: [], startedAt: 0, finishedAt: 0, logPath: "", artifacts: [], artifactsDropped: 0 });
         });
-        return { buildId: req.buildId, outcome, cancel: async () => resolve({ buildId: req.buildId, result: "ABORTED", exitCode: null, attempts: 1, message: "", infraErrors: [], startedAt: 0, finishedAt: 0, logPath: "" }) };
+        return { buildId: req.buildId, outcome, cancel: async () => resolve({ buildId: req.buildId, result: "ABORTED", exitCode: null, attempts: 1, message: "", infraErrors: [], startedAt: 0, finishedAt: 0, logPath: "", artifacts: [], artifactsDropped: 0 }) };
       },
       reattach: async () => null, // the containers died with the process
       cleanupOrphans: async () => [],

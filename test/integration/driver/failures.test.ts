@@ -61,7 +61,7 @@ function runner(startBuild: (req: BuildRequest) => BuildHandle): BuildRunner {
 
 const succeeding = runner((req) => ({
   buildId: req.buildId,
-  outcome: Promise.resolve({ buildId: req.buildId, result: "SUCCESS", exitCode: 0, attempts: 1, message: "exit 0", infraErrors: [], startedAt: 0, finishedAt: 1, logPath: "" }),
+  outcome: Promise.resolve({ buildId: req.buildId, result: "SUCCESS", exitCode: 0, attempts: 1, message: "exit 0", infraErrors: [], startedAt: 0, finishedAt: 1, logPath: "", artifacts: [], artifactsDropped: 0 }),
   cancel: async () => {},
 }));
 

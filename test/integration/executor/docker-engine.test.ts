@@ -1,4 +1,5 @@
 /** DockerRunner behaviour beyond the shared contract: isolation, infrastructure failures, restarts. */
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type Docker from "dockerode";
 import { DockerRunner } from "../../../src/executor/docker/docker-runner.ts";
@@ -70,6 +71,17 @@ describe("DockerRunner on a real engine", () => {
     expect(info).toMatch(/is not on .* pulling it/);
     expect(info).toMatch(/pull failed/);
     expect(info).toMatch(/attempt 2 of 2/);
+  });
+
+  it("a secret in an infrastructure error is masked in the outcome and the console too", async () => {
+    const ex = new Executor({ runner: new DockerRunner({ instance }), consoles: hub, capacity: 1, retryDelayMs: () => 0 });
+    const o = await ex.startBuild({
+      buildId: uniqueBuildId("secimg"), itemId: "i",
+      job: { image: "gatebox-test/does-not-exist:tag-s3cret", run: "true", attempts: 1, secrets: { TAG: "tag-s3cret" } },
+    }).outcome;
+    expect(o.result).toBe("RETRY_LIMIT");
+    expect(o.infraErrors[0]).toMatch(/does-not-exist:\*\*\*/);
+    expect(`${o.message}${o.infraErrors.join("")}${readFileSync(o.logPath, "utf8")}`).not.toContain("s3cret");
   });
 
   it("the engine going away mid-build is ours: retried, then RETRY_LIMIT, never FAILURE", async () => {
@@ -147,6 +159,38 @@ describe("DockerRunner on a real engine", () => {
     expect(events.some((e) => e.kind === "i" && e.data.includes("reattached"))).toBe(true);
     expect(await containersOf(buildId)).toEqual([]);
     expect(await ex.reattach(uniqueBuildId("none"), { image: TEST_IMAGE, run: "x" })).toBeNull();
+  });
+
+  it("gives a job that set no limits its share of the engine: memory and CPUs over the capacity", async () => {
+    const ex = new Executor({ runner: new DockerRunner({ instance }), consoles: hub, capacity: 4 });
+    const buildId = uniqueBuildId("share");
+    const h = ex.startBuild({ buildId, itemId: "i", job: { image: TEST_IMAGE, run: "echo ready; sleep 30" } });
+    await waitFor(async () => outputOf(await consoleEvents(hub.pathOf(buildId))).includes("ready"));
+    const [c] = await containersOf(buildId);
+    const host = (await docker.getContainer(c!.Id).inspect()).HostConfig;
+    await h.cancel();
+    const info = await docker.info();
+    expect(host.Memory).toBe(Math.floor(info.MemTotal / 4));
+    expect(host.MemorySwap).toBe(host.Memory);
+    expect(host.NanoCpus).toBe(Math.round(Math.max(0.1, Math.floor((info.NCPU / 4) * 100) / 100) * 1e9));
+    expect(host.PidsLimit).toBe(1024);
+  });
+
+  it("a job with a non-root user can write its artifacts directory, and starts in startDir", async () => {
+    const kept = tempDir("gatebox-kept-");
+    try {
+      const ex = new Executor({ runner: new DockerRunner({ instance }), consoles: hub, capacity: 1, artifactsDir: kept.dir });
+      const script = 'id -u; pwd; echo hi > "$DIR/r.txt" && mkdir "$DIR/sub" && echo x > "$DIR/sub/y"';
+      const o = await ex.startBuild({
+        buildId: uniqueBuildId("nobody"), itemId: "i",
+        job: { image: TEST_IMAGE, run: script, user: "65534", startDir: "/work/deep/er", env: { DIR: "/work/out" }, artifacts: { dir: "/work/out", limit: 1024 } },
+      }).outcome;
+      expect(outputOf(await consoleEvents(o.logPath))).toBe("65534\n/work/deep/er\n");
+      expect(o.result).toBe("SUCCESS");
+      expect(o.artifacts).toEqual([{ path: "r.txt", size: 3 }, { path: "sub/y", size: 2 }]);
+    } finally {
+      kept.cleanup();
+    }
   });
 
   it("an OOM kill is the job's FAILURE", async () => {

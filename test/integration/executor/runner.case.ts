@@ -8,6 +8,7 @@ import type { JobSpec } from "../../../src/executor/job.ts";
 import type { Runner } from "../../../src/executor/runner.ts";
 import { ConsoleHub } from "../../../src/logs/console-hub.ts";
 import { consoleEvents, outputOf, sleep, TEST_IMAGE, tarOf, tempDir, uniqueBuildId } from "./helpers.ts";
+import { runJobCases } from "./runner-jobs.case.ts";
 
 export interface RunnerCaseSetup {
   name: string;
@@ -138,4 +139,5 @@ export function runRunnerContract(setup: RunnerCaseSetup): void {
       expect((await a.outcome).result).toBe("SUCCESS");
     });
   });
+  runJobCases(setup);
 }

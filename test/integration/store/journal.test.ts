@@ -101,6 +101,8 @@ function runBuild(cmd: Extract<Command, { type: "start-build" }>, result: Exclud
         startedAt: startedMs,
         finishedAt: now * 1000,
         logPath: `/tmp/${cmd.buildId}.console.jsonl`,
+        artifacts: [],
+        artifactsDropped: 0,
       },
     },
   );

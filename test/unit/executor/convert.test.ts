@@ -67,6 +67,13 @@ describe("toContainerOptions", () => {
     expect(o.WorkingDir).toBe("/src");
   });
 
+  it("starts the script in startDir and passes secrets as env, a secret winning", () => {
+    const job = resolveJob({ image: "i", run: "x", startDir: "/work/sub", env: { A: "1", T: "plain" }, secrets: { T: "s3cret" } });
+    const o = toContainerOptions({ ...base, job });
+    expect(o.WorkingDir).toBe("/work/sub");
+    expect(o.Env).toEqual(["A=1", "T=s3cret"]);
+  });
+
   it("makes container names Docker accepts from any build id", () => {
     expect(containerName("gate box", "b/1:x")).toBe("gatebox-gate_box-b_1_x");
     expect(containerName("i", "b")).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);

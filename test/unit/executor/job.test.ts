@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../../src/errors.ts";
-import { resolveJob } from "../../../src/executor/job.ts";
+import { jobEnv, resolveJob, secretValues } from "../../../src/executor/job.ts";
 import { describeExit, retryDelay } from "../../../src/executor/outcome.ts";
 
 describe("resolveJob", () => {
@@ -18,7 +18,48 @@ describe("resolveJob", () => {
       attempts: 3,
       network: "none",
       separateStderr: false,
+      startDir: "/work",
+      secrets: {},
+      outputLimit: 256 * 1024 * 1024,
+      artifacts: undefined,
     });
+  });
+
+  it("normalizes paths and keeps startDir, secrets, outputLimit and artifacts", () => {
+    const job = resolveJob({
+      image: "i", run: "x", workdir: "/src/", startDir: "/src/sub/../pkg/", secrets: { TOKEN: "s3cret" },
+      outputLimit: 1024, artifacts: { dir: "/src/out/", limit: 0 },
+    });
+    expect(job.workdir).toBe("/src");
+    expect(job.startDir).toBe("/src/pkg");
+    expect(job.secrets).toEqual({ TOKEN: "s3cret" });
+    expect(job.outputLimit).toBe(1024);
+    expect(job.artifacts).toEqual({ dir: "/src/out", limit: 0 });
+    expect(resolveJob({ image: "i", run: "x", workdir: "/a" }).startDir).toBe("/a");
+  });
+
+  it("refuses bad startDir, secrets, outputLimit and artifacts", () => {
+    let caught: unknown;
+    try {
+      resolveJob({
+        image: "i", run: "x", startDir: "rel", secrets: { "a-b": "v" }, outputLimit: 0,
+        artifacts: { dir: "/", limit: -1 },
+      });
+    } catch (e) {
+      caught = e;
+    }
+    const problems = (caught as InputError).problems.join("\n");
+    expect(problems).toMatch(/startDir: must be an absolute path/);
+    expect(problems).toMatch(/secrets.a-b: is not a valid variable name/);
+    expect(problems).toMatch(/outputLimit: must be a positive integer/);
+    expect(problems).toMatch(/artifacts.dir: must be an absolute path other than \//);
+    expect(problems).toMatch(/artifacts.limit: must be a whole number of bytes/);
+  });
+
+  it("gives the job its env and secrets, a secret winning; hides only non-empty values", () => {
+    const job = resolveJob({ image: "i", run: "x", env: { A: "1", TOKEN: "plain" }, secrets: { TOKEN: "s3cret", EMPTY: "" } });
+    expect(jobEnv(job)).toEqual({ A: "1", TOKEN: "s3cret", EMPTY: "" });
+    expect(secretValues(job)).toEqual(["s3cret"]);
   });
 
   it("reports every bad field at once, naming the place", () => {

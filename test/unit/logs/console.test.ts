@@ -83,6 +83,42 @@ describe("ConsoleWriter via ConsoleHub", () => {
   });
 });
 
+describe("secrets in the console", () => {
+  it("are never written: split across chunks and streams, in info lines, in a value UTF-8 split", async () => {
+    const hub = new ConsoleHub(dir, now);
+    const w = hub.open("sec", ["s3cret", "pässwörd"]);
+    w.stdout(enc("token is s3c"));
+    w.stderr(enc("err s3"));
+    w.stdout(enc("ret\n"));
+    w.stderr(enc("cret\n"));
+    const pw = enc("pw pässwörd\n");
+    w.stdout(pw.subarray(0, 5)); // inside the ä
+    w.stdout(pw.subarray(5));
+    w.info("gatebox: the job printed s3cret");
+    w.stdout(enc("ends with s3c")); // held to the end, then shown: it was not the value
+    expect(w.redact("message with s3cret")).toBe("message with ***");
+    w.close("FAILURE");
+    const raw = readFileSync(w.path, "utf8");
+    expect(raw).not.toContain("s3cret");
+    expect(raw).not.toContain("pässwörd");
+    const { events } = await readConsole(w.path);
+    expect(events.filter((e) => e.kind === "o").map((e) => e.data).join("")).toBe("token is ***\npw ***\nends with s3c");
+    expect(events.filter((e) => e.kind === "e").map((e) => e.data).join("")).toBe("err ***\n");
+    expect(events.find((e) => e.kind === "i")!.data).toBe("gatebox: the job printed ***");
+  });
+
+  it("a second open of a live build adds its values to hide", async () => {
+    const hub = new ConsoleHub(dir, now);
+    const w = hub.open("sec2");
+    w.stdout(enc("before: abc "));
+    expect(hub.open("sec2", ["xyz"])).toBe(w);
+    w.stdout(enc("after: xy"));
+    w.stdout(enc("z\n"));
+    w.close("SUCCESS");
+    expect(readFileSync(w.path, "utf8")).not.toContain("xyz");
+  });
+});
+
 describe("watchers", () => {
   it("a watcher joining mid-build gets everything so far, then live events, then ends", async () => {
     const hub = new ConsoleHub(dir, now);
