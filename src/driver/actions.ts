@@ -7,9 +7,10 @@ import type { Merger } from "../merger/merger.ts";
 import type { ChangeRef, ProjectState, RepoState, SubmitType, Workspace } from "../merger/types.ts";
 import type { Change, Command, SchedulerEvent } from "../scheduler/index.ts";
 import { changeMeta, type ReportCommand, type SubmitAnswer } from "../sources/source.ts";
-import { jobSpec } from "./jobs.ts";
+import { buildSpec, type StateChange } from "./jobs.ts";
 import { isPermanent, type ReportOutbox } from "./outbox.ts";
 import type { ParkedChange } from "./parked.ts";
+import type { HeldMerge } from "./ports.ts";
 
 /** An input to the driver's loop: a scheduler event (with what the history keeps of it), or a report done. */
 export type Input =
@@ -17,7 +18,7 @@ export type Input =
       kind: "event";
       event: SchedulerEvent;
       /** merge-done: the state built, for the driver's merges and the buildset's record. */
-      merged?: { buildsetId: number; itemId: number; state: RepoState };
+      merged?: { buildsetId: number } & HeldMerge;
       /** build-started: where it runs. */
       place?: RunPlace;
       /** build-finished: what the executor said. */
@@ -33,9 +34,13 @@ export interface ActionDeps {
   outbox: ReportOutbox;
   log: (line: string) => void;
   /** A finished merge the driver still holds (its state), by merge id. */
-  merge(mergeId: number): { itemId: number; state: RepoState } | undefined;
+  merge(mergeId: number): HeldMerge | undefined;
   /** The newest merge of an item: what its reported builds tested. */
-  lastMergeOf(itemId: number): { itemId: number; state: RepoState } | undefined;
+  lastMergeOf(itemId: number): HeldMerge | undefined;
+  /** The change is known merged (a post pipeline tests the branch, not the change ref). */
+  isMerged(changeId: string): boolean;
+  /** A configured secret's value (only post-review pipelines' builds get them). */
+  secret(name: string): string | undefined;
   /** Hands a completion back to the driver's loop. */
   push(input: Input): void;
   stopped(): boolean;
@@ -103,7 +108,8 @@ export class CommandActions {
     for (let attempt = 1; ; attempt++) {
       try {
         const state = await this.deps.merger.merge({ changes, submitTypes });
-        this.deps.push({ kind: "event", event: { type: "merge-done", mergeId: cmd.mergeId }, merged: { buildsetId: cmd.buildsetId, itemId: cmd.itemId, state } });
+        const held = { buildsetId: cmd.buildsetId, itemId: cmd.itemId, state, changes: cmd.changes.map(toStateChange) };
+        this.deps.push({ kind: "event", event: { type: "merge-done", mergeId: cmd.mergeId }, merged: held });
         return;
       } catch (err) {
         if (err instanceof MergeConflictError) return failed(err.message, false);
@@ -123,10 +129,21 @@ export class CommandActions {
   private async runBuild(cmd: Extract<Command, { type: "start-build" }>, resumed: boolean): Promise<void> {
     const job = this.deps.config.jobs.get(cmd.job);
     const merge = this.deps.merge(cmd.mergeId);
+    const pipeline = this.pipeline(cmd.pipeline);
     const id = buildKey(cmd.buildId);
-    if (!job || !merge) return this.buildError(cmd, !job ? `job ${cmd.job} is not configured` : `merge ${cmd.mergeId} is unknown`);
+    if (!job || !merge || !pipeline) return this.buildError(cmd, !job ? `job ${cmd.job} is not configured` : !merge ? `merge ${cmd.mergeId} is unknown` : `pipeline ${cmd.pipeline} is not configured`);
+    const changes = merge.changes ?? [];
+    const spec = buildSpec(job, {
+      pipeline,
+      buildId: id,
+      webUrl: this.deps.config.web.url,
+      changes,
+      state: merge.state,
+      merged: changes.length > 0 && this.deps.isMerged(changes.at(-1)!.id),
+      secret: (name) => this.deps.secret(name),
+    });
     if (resumed) {
-      const handle = await this.deps.executor.reattach(id, jobSpec(job)).catch(() => null);
+      const handle = await this.deps.executor.reattach(id, spec).catch(() => null);
       if (handle) {
         this.deps.log(`gatebox: build ${cmd.buildId} (${cmd.job}) reattached after a restart`);
         return this.watch(cmd, handle);
@@ -139,10 +156,10 @@ export class CommandActions {
         {
           buildId: id,
           itemId: String(cmd.itemId),
-          job: jobSpec(job),
+          job: spec,
           workspace: () => this.deps.merger.workspaceTar(workspace),
           // High-precedence pipelines first (Zuul), then older items.
-          priority: PRECEDENCE[this.pipeline(cmd.pipeline)?.precedence ?? "normal"] + cmd.itemId,
+          priority: PRECEDENCE[pipeline.precedence] + cmd.itemId,
           onStarted: (place) => this.deps.push({ kind: "event", event: { type: "build-started", buildId: cmd.buildId }, place }),
         },
         job.executor,
@@ -235,6 +252,12 @@ export class CommandActions {
 /** The executor's (and console's, and web's) id of a build: the scheduler's number as text. */
 export function buildKey(buildId: number): string {
   return String(buildId);
+}
+
+/** What a build is told about a change of its state. */
+function toStateChange(change: Change): StateChange {
+  const meta = changeMeta(change);
+  return { id: change.id, project: change.project, branch: change.branch, number: meta.number, patchset: meta.patchset, ref: meta.ref };
 }
 
 /** The merger's name for a change's patchset. */

@@ -1,4 +1,5 @@
 import type { GateboxConfig } from "../config/model.ts";
+import type { Secret } from "../config/secret.ts";
 import type { BuildRunner } from "../executor/pool.ts";
 import type { Merger } from "../merger/merger.ts";
 import type { RepoState } from "../merger/types.ts";
@@ -9,7 +10,7 @@ import { buildKey, CommandActions, type Input } from "./actions.ts";
 import { describeCommand, describeEvent } from "./oplog.ts";
 import { ReportOutbox } from "./outbox.ts";
 import { type ParkedChange, type Progress, park, release } from "./parked.ts";
-import { type DriverSnapshot, keyOf, type SchedulerPort } from "./ports.ts";
+import { type DriverSnapshot, type HeldMerge, keyOf, type SchedulerPort } from "./ports.ts";
 
 export type { DriverSnapshot, SchedulerPort } from "./ports.ts";
 
@@ -26,6 +27,8 @@ export interface DriverOptions {
   now?: () => number;
   /** Pause before retry n of an infrastructure failure, ms (tests make it short). */
   retryDelay?: (attempt: number) => number;
+  /** The config's `secrets:`, resolved; builds of post-review pipelines get the ones their job lists. */
+  secrets?: ReadonlyMap<string, Secret>;
 }
 
 
@@ -38,7 +41,7 @@ export interface DriverOptions {
  * re-sent (reporters tolerate repeats).
  */
 export class Driver {
-  private readonly merges = new Map<number, { itemId: number; state: RepoState }>();
+  private readonly merges = new Map<number, HeldMerge>();
   private readonly outstanding = new Map<string, Command>();
   private readonly actions: CommandActions;
   private readonly inbox: Input[] = [];
@@ -63,11 +66,13 @@ export class Driver {
       log: opts.log,
       merge: (mergeId) => this.merges.get(mergeId),
       lastMergeOf: (itemId) => {
-        let last: { itemId: number; state: RepoState } | undefined;
+        let last: HeldMerge | undefined;
         let lastId = -1;
         for (const [id, m] of this.merges) if (m.itemId === itemId && id > lastId) [last, lastId] = [m, id];
         return last;
       },
+      isMerged: (changeId) => opts.core.isMerged(changeId),
+      secret: (name) => opts.secrets?.get(name)?.reveal(),
       push: (input) => this.push(input),
       stopped,
       recordEvent: (kind, payload) => this.opts.journal.event(this.now(), kind, payload),
@@ -229,7 +234,8 @@ export class Driver {
     const { journal } = this.opts;
     const ev = input.event;
     if (input.merged && ev.type === "merge-done") {
-      this.merges.set(ev.mergeId, { itemId: input.merged.itemId, state: input.merged.state });
+      const { buildsetId: _, ...held } = input.merged;
+      this.merges.set(ev.mergeId, held);
       journal.mergeDone(input.merged.buildsetId, input.merged.state);
     }
     if (input.place && ev.type === "build-started") journal.buildStarted(ev.buildId, now, { executor: input.place.executor, containerId: input.place.runId });

@@ -1,6 +1,15 @@
 import type { RepoState } from "../merger/types.ts";
 import type { Command, SchedulerEvent } from "../scheduler/index.ts";
+import type { StateChange } from "./jobs.ts";
 import type { ParkedChange } from "./parked.ts";
+
+/** A finished merge the driver holds while builds may need it: its item, state and changes. */
+export interface HeldMerge {
+  itemId: number;
+  state: RepoState;
+  /** The state's changes in merge order (absent in snapshots written before builds were told). */
+  changes?: StateChange[];
+}
 
 /** What the driver needs of the scheduler core (src/scheduler): one event in, commands out. */
 export interface SchedulerPort {
@@ -18,7 +27,7 @@ export interface DriverSnapshot {
   version: 1;
   core: unknown;
   /** Finished merges still referenced: mergeId → the item and its speculative state. */
-  merges: Record<string, { itemId: number; state: RepoState }>;
+  merges: Record<string, HeldMerge>;
   /** Commands handed out and not yet completed: re-run (or reattached) after a restart. */
   outstanding: Command[];
   /** Changes waiting to enter a dependent pipeline behind their dependencies (absent in older snapshots). */

@@ -1,4 +1,5 @@
 import type { GateboxConfig } from "../config/model.ts";
+import type { Secret } from "../config/secret.ts";
 import type { BuildRunner } from "../executor/pool.ts";
 import type { Merger } from "../merger/merger.ts";
 import type { Reporter } from "../sources/source.ts";
@@ -19,6 +20,8 @@ export interface RestoreOptions {
   /** Seconds. */
   now?: () => number;
   retryDelay?: (attempt: number) => number;
+  /** The config's `secrets:`, resolved. */
+  secrets?: ReadonlyMap<string, Secret>;
 }
 
 /**
@@ -41,6 +44,7 @@ export function restoreDriver(opts: RestoreOptions): { driver: Driver; core: Cor
     log: opts.log,
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.retryDelay ? { retryDelay: opts.retryDelay } : {}),
+    ...(opts.secrets ? { secrets: opts.secrets } : {}),
   });
   return { driver, core };
 }

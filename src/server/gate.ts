@@ -41,7 +41,13 @@ const GC_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 const PING_EVERY_MS = 30_000;
 
 /** Wires the gate's rooms: the Gerrit connection, the merger, the executors, the driver restored from the store. */
-export async function startGate(config: GateboxConfig, password: Secret, store: OpenStore, log: (line: string) => void): Promise<Gate> {
+export async function startGate(
+  config: GateboxConfig,
+  secrets: { password: Secret; jobSecrets: ReadonlyMap<string, Secret> },
+  store: OpenStore,
+  log: (line: string) => void,
+): Promise<Gate> {
+  const { password } = secrets;
   const gerrit = config.gerrit;
   if (!gerrit) throw new Error("startGate needs a Gerrit connection");
   const merger = new GitMerger({
@@ -76,7 +82,8 @@ export async function startGate(config: GateboxConfig, password: Secret, store: 
       await driver.settled();
     },
   });
-  const { driver, core } = restoreDriver({ config, journal: new Journal(store.db), merger, executor: pool, reporter, capacity: pool.capacity, log });
+  const journal = new Journal(store.db);
+  const { driver, core } = restoreDriver({ config, journal, merger, executor: pool, reporter, capacity: pool.capacity, log, secrets: secrets.jobSecrets });
   await driver.resume();
   const intakeOptions: IntakeOptions = {
     config,

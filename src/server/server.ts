@@ -11,7 +11,7 @@ import { createApp } from "../web/app.ts";
 import type { HealthReport } from "../web/context.ts";
 import { adminActions } from "./admin.ts";
 import { type Gate, startGate } from "./gate.ts";
-import { type GateHealth, type HealthOptions, HEALTH_LOG_EVERY_MS, healthModel, watchHealth } from "./health.ts";
+import { type HealthOptions, HEALTH_LOG_EVERY_MS, healthModel, watchHealth } from "./health.ts";
 
 export interface ServerOptions {
   config: GateboxConfig;
@@ -54,7 +54,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   };
   try {
-    const gate = config.gerrit && secrets.gerritPassword ? await startGate(config, secrets.gerritPassword, store, log) : null;
+    const gate = config.gerrit && secrets.gerritPassword ? await startGate(config, { password: secrets.gerritPassword, jobSecrets: secrets.jobSecrets }, store, log) : null;
     if (gate) cleanup.push(() => gate.stop());
     const consoles = gate?.consoles ?? new ConsoleHub(join(config.dataDir, "logs"));
     // gate.ts may expose sourceHealth() / executorHealth(); until it does, those checks pass.
