@@ -65,7 +65,7 @@ export async function startGate(
       instance,
       `executors[${e.name}]`,
     );
-    executors.push(new Executor({ name: e.name, runner, consoles, capacity: e.capacity }));
+    executors.push(new Executor({ name: e.name, runner, consoles, capacity: e.capacity, artifactsDir: join(config.dataDir, "artifacts") }));
   }
   const pool = new ExecutorPool(executors);
   const projects = config.projects.map((p) => p.name);
