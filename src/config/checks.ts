@@ -1,4 +1,5 @@
 import type { RawConfig, RawPipeline, RawProjectPipeline } from "./schema.ts";
+import { jobSecrets, secretsOnlyPostReview } from "./secret-checks.ts";
 import { durationText } from "./units.ts";
 import { type PathKey, problemAt, type SourceDoc } from "./yaml-source.ts";
 
@@ -8,7 +9,7 @@ import { type PathKey, problemAt, type SourceDoc } from "./yaml-source.ts";
  * and every problem is collected, each as `file:line: field: message`.
  */
 
-type Check = (doc: SourceDoc, raw: RawConfig, problem: (path: PathKey[], msg: string) => void) => void;
+export type Check = (doc: SourceDoc, raw: RawConfig, problem: (path: PathKey[], msg: string) => void) => void;
 
 function uniqueNames(section: "pipelines" | "jobs" | "project-templates" | "executors"): Check {
   return (_doc, raw, problem) => {
@@ -192,6 +193,8 @@ const CHECKS: Check[] = [
   pipelineSettings,
   independentQueues,
   executorEndpoints,
+  jobSecrets,
+  secretsOnlyPostReview,
 ];
 
 /** Every cross-field problem of a config whose fields already have the right shapes. */

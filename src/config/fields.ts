@@ -7,6 +7,7 @@ const MINUTE = 60;
 const HOUR = 3600;
 const DAY = 86400;
 const MIB = 1024 ** 2;
+const GIB = 1024 ** 3;
 
 export interface Range {
   readonly min: number;
@@ -33,12 +34,20 @@ export const LIMITS = {
   /** A shell with a few children needs a handful; 4194304 is the kernel's PID_MAX_LIMIT. */
   pids: { min: 16, max: 4_194_304 },
   attempts: { min: 1, max: 10 },
+  /** A job's console: past it the build is a FAILURE ("output limit exceeded"), so one job cannot fill the disk. */
+  outputLimit: { min: MIB, max: 100 * GIB },
+  /** A job's artifacts, all files together; 0 keeps none. */
+  artifactLimit: { min: 0, max: 10 * GIB },
   capacity: { min: 1, max: 1000 },
   /** 0 means an unlimited window (Zuul). */
   window: { min: 0, max: 1000 },
   windowBound: { min: 1, max: 1000 },
   windowFactor: { min: 1, max: 1000 },
 } as const satisfies Record<string, Range>;
+
+/** Defaults of the sizes above, in bytes. */
+export const DEFAULT_OUTPUT_LIMIT = 256 * MIB;
+export const DEFAULT_ARTIFACT_LIMIT = 100 * MIB;
 
 /** A human duration (`30m`, `1h30m`, a bare number of seconds) in `range`, as seconds. */
 export function durationIn(range: Range) {

@@ -14,7 +14,7 @@ import type {
   SecretRef,
   TriggerConfig,
 } from "./model.ts";
-import { configSchema, type RawConfig, type RawProjectPipeline } from "./schema.ts";
+import { configSchema, type RawConfig, type RawJob, type RawProjectPipeline } from "./schema.ts";
 import { windowParams } from "./window.ts";
 import { formatPath, loadYaml, type PathKey, type SourceDoc, zodProblems } from "./yaml-source.ts";
 
@@ -68,10 +68,8 @@ function secretAt(ref: SecretRef, doc: SourceDoc | null, path: PathKey[]): Secre
   return { ...ref, place };
 }
 
-function normalize(file: string | null, raw: RawConfig, doc: SourceDoc | null = null): GateboxConfig {
-  const listen = parseListen(raw.web.listen);
-  const g = raw.connections.gerrit;
-  const pipelines: PipelineConfig[] = raw.pipelines.map((p) => ({
+function normalizePipelines(raw: RawConfig): PipelineConfig[] {
+  return raw.pipelines.map((p) => ({
     name: p.name,
     description: p.description,
     manager: p.manager,
@@ -89,33 +87,39 @@ function normalize(file: string | null, raw: RawConfig, doc: SourceDoc | null = 
     success: reporter(p.success),
     failure: reporter(p.failure),
     window: windowParams(p),
+    postReview: p["post-review"],
   }));
-  const jobs = new Map<string, JobConfig>(
-    raw.jobs.map((j) => [
-      j.name,
-      {
-        name: j.name,
-        description: j.description,
-        image: j.image,
-        run: j.run,
-        env: j.env,
-        timeout: j.timeout,
-        workdir: j.workdir,
-        memory: j.memory,
-        cpus: j.cpus,
-        pids: j.pids,
-        user: j.user,
-        attempts: j.attempts,
-        network: j.network,
-        voting: j.voting,
-        separateStderr: j["separate-stderr"],
-        dependencies: j.dependencies,
-        executor: j.executor,
-      },
-    ]),
-  );
+}
+
+function normalizeJob(j: RawJob): JobConfig {
+  return {
+    name: j.name,
+    description: j.description,
+    image: j.image,
+    run: j.run,
+    env: j.env,
+    timeout: j.timeout,
+    workdir: j.workdir,
+    memory: j.memory,
+    cpus: j.cpus,
+    pids: j.pids,
+    user: j.user,
+    attempts: j.attempts,
+    network: j.network,
+    voting: j.voting,
+    separateStderr: j["separate-stderr"],
+    dependencies: j.dependencies,
+    executor: j.executor,
+    secrets: [...j.secrets],
+    outputLimit: j["output-limit"],
+    artifactLimit: j["artifact-limit"],
+  };
+}
+
+/** Each project's jobs per pipeline: its templates' first, then its own, each job once. */
+function normalizeProjects(raw: RawConfig, pipelines: PipelineConfig[]): ProjectConfig[] {
   const templates = new Map(raw["project-templates"].map((t) => [t.name, t]));
-  const projects: ProjectConfig[] = raw.projects.map((p) => {
+  return raw.projects.map((p) => {
     const perPipeline = new Map<string, ProjectPipelineConfig>();
     const sources = [...p.templates.map((t) => templates.get(t) as Record<string, unknown>), p as Record<string, unknown>];
     for (const source of sources) {
@@ -131,8 +135,15 @@ function normalize(file: string | null, raw: RawConfig, doc: SourceDoc | null = 
         perPipeline.set(pl.name, current);
       }
     }
-    return { name: p.name, branch: p.branch, submitType: p["submit-type"] === undefined ? undefined : (p["submit-type"].toUpperCase().replaceAll("-", "_") as SubmitType), pipelines: perPipeline };
+    const submitType = p["submit-type"] === undefined ? undefined : (p["submit-type"].toUpperCase().replaceAll("-", "_") as SubmitType);
+    return { name: p.name, branch: p.branch, submitType, pipelines: perPipeline };
   });
+}
+
+function normalize(file: string | null, raw: RawConfig, doc: SourceDoc | null = null): GateboxConfig {
+  const listen = parseListen(raw.web.listen);
+  const g = raw.connections.gerrit;
+  const pipelines = normalizePipelines(raw);
   return {
     file,
     dataDir: resolve(raw["data-dir"] ?? DEFAULT_DATA_DIR),
@@ -156,7 +167,8 @@ function normalize(file: string | null, raw: RawConfig, doc: SourceDoc | null = 
     },
     executors: raw.executors.length > 0 ? raw.executors.map((e) => ({ ...e })) : [{ name: "default", type: "docker", endpoint: undefined, capacity: 4 }],
     pipelines,
-    jobs,
-    projects,
+    jobs: new Map(raw.jobs.map((j) => [j.name, normalizeJob(j)])),
+    projects: normalizeProjects(raw, pipelines),
+    secrets: new Map(Object.entries(raw.secrets).map(([name, ref]) => [name, secretAt(ref, doc, ["secrets", name])])),
   };
 }

@@ -15,6 +15,11 @@ export interface GateboxConfig {
   pipelines: PipelineConfig[];
   jobs: Map<string, JobConfig>;
   projects: ProjectConfig[];
+  /**
+   * The top-level `secrets:`, by name: where each value is read from, never the value
+   * (`resolveSecrets()` reads them). A job names the ones it gets in `JobConfig.secrets`.
+   */
+  secrets: Map<string, SecretRef>;
 }
 
 export interface SecretRef {
@@ -81,6 +86,8 @@ export interface PipelineConfig {
   success: ReporterAction | null;
   failure: ReporterAction | null;
   window: WindowParams;
+  /** Runs only code a reviewer approved (gate, post): the only pipelines whose jobs may use secrets. */
+  postReview: boolean;
 }
 
 export interface JobConfig {
@@ -102,6 +109,12 @@ export interface JobConfig {
   separateStderr: boolean;
   dependencies: string[];
   executor: string | undefined;
+  /** Names of `GateboxConfig.secrets` given to the build as environment variables of the same names. */
+  secrets: string[];
+  /** Bytes of console output before the build is stopped as a FAILURE ("output limit exceeded"). */
+  outputLimit: number;
+  /** Bytes of artifacts kept from `$GATEBOX_ARTIFACTS`; 0 keeps none. */
+  artifactLimit: number;
 }
 
 export interface ProjectPipelineConfig {

@@ -1,5 +1,6 @@
 import * as z from "zod";
-import { durationIn, LIMITS, numberIn, sizeIn } from "./fields.ts";
+import { envNameProblem } from "./env-names.ts";
+import { DEFAULT_ARTIFACT_LIMIT, DEFAULT_OUTPUT_LIMIT, durationIn, LIMITS, numberIn, sizeIn } from "./fields.ts";
 
 /** The shape of gatebox.yaml, as written by users (kebab-case keys, human units). */
 
@@ -94,15 +95,24 @@ const pipeline = z
     "window-increase-factor": numberIn(LIMITS.windowFactor).default(1),
     "window-decrease-type": z.enum(["linear", "exponential"]).default("exponential"),
     "window-decrease-factor": numberIn(LIMITS.windowFactor).default(2),
+    // Zuul's rule: gate and post run code a reviewer approved, check runs anyone's. Only these get secrets.
+    "post-review": z.boolean().default(false),
   })
   .strict();
 
-/** Variables of a job's environment; the executor refuses other names at build time, the config first. */
-const jobEnv = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).superRefine((env, ctx) => {
-  for (const key of Object.keys(env)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) ctx.addIssue({ code: "custom", path: [key], message: "is not a valid environment variable name" });
+/** Refuses keys that cannot be a job's environment variable (invalid, or gatebox's own). */
+function envNames(map: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  for (const key of Object.keys(map)) {
+    const why = envNameProblem(key);
+    if (why !== null) ctx.addIssue({ code: "custom", path: [key], message: why });
   }
-});
+}
+
+/** Variables of a job's environment; the executor refuses other names at build time, the config first. */
+const jobEnv = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).superRefine(envNames);
+
+/** Secrets jobs may ask for by name, each given to the build as the environment variable of that name. */
+const secrets = z.record(z.string(), secretRef("secret")).superRefine(envNames);
 
 const job = z
   .object({
@@ -124,6 +134,10 @@ const job = z
     "separate-stderr": z.boolean().default(false),
     dependencies: z.array(name).default([]),
     executor: name.optional(),
+    // Names from the top-level `secrets:`; only pipelines with post-review: true may run the job.
+    secrets: z.array(name).default([]),
+    "output-limit": sizeIn(LIMITS.outputLimit).default(DEFAULT_OUTPUT_LIMIT),
+    "artifact-limit": sizeIn(LIMITS.artifactLimit).default(DEFAULT_ARTIFACT_LIMIT),
   })
   .strict();
 
@@ -174,6 +188,7 @@ export const configSchema = z
     "workspace-dir": name.optional(),
     web: web.default({ listen: "127.0.0.1:8080", "console-listen": "127.0.0.1:7900" }),
     executors: z.array(executor).default([]),
+    secrets: secrets.default({}),
     pipelines: z.array(pipeline).default([]),
     jobs: z.array(job).default([]),
     "project-templates": z.array(template).default([]),

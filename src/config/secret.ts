@@ -1,5 +1,5 @@
 /**
- * A secret value (the Gerrit HTTP password, the admin token). It never prints: String(), JSON and
+ * A secret value (the Gerrit HTTP password, the admin token, a job's secret). It never prints: String(), JSON and
  * inspection all show "***", so a config dumped to a log or served by the API cannot leak it.
  */
 export class Secret {

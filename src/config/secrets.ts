@@ -4,7 +4,7 @@ import type { GateboxConfig, SecretRef } from "./model.ts";
 import { Secret } from "./secret.ts";
 
 /**
- * Secrets (the Gerrit HTTP password, the admin token) are read from the environment or a file
+ * Secrets (the Gerrit HTTP password, the admin token, the jobs' `secrets:`) are read from the environment or a file
  * when gatebox starts, never from the config itself. A missing one is a problem of the machine
  * that runs gatebox, not of the file: `gatebox validate` warns (it may run elsewhere) and
  * `gatebox serve` refuses to start, both naming every missing secret at once.
@@ -41,11 +41,34 @@ export function resolveSecret(ref: SecretRef, field: string, env: Env = process.
   return secret;
 }
 
+/** One secret the config names: the field that names it, and where its value goes once read. */
+interface Named {
+  ref: SecretRef;
+  field: string;
+  put(out: ConfigSecrets, secret: Secret): void;
+}
+
 /** Every secret the config names, with the field that names it. */
-function secretRefs(config: GateboxConfig): { key: "gerritPassword" | "adminToken"; ref: SecretRef; field: string }[] {
-  const refs: { key: "gerritPassword" | "adminToken"; ref: SecretRef; field: string }[] = [];
-  if (config.gerrit) refs.push({ key: "gerritPassword", ref: config.gerrit.password, field: "connections.gerrit.password" });
-  if (config.web.adminToken) refs.push({ key: "adminToken", ref: config.web.adminToken, field: "web.admin-token" });
+function secretRefs(config: GateboxConfig): Named[] {
+  const refs: Named[] = [];
+  if (config.gerrit) {
+    const put = (o: ConfigSecrets, s: Secret) => {
+      o.gerritPassword = s;
+    };
+    refs.push({ ref: config.gerrit.password, field: "connections.gerrit.password", put });
+  }
+  if (config.web.adminToken) {
+    const put = (o: ConfigSecrets, s: Secret) => {
+      o.adminToken = s;
+    };
+    refs.push({ ref: config.web.adminToken, field: "web.admin-token", put });
+  }
+  for (const [name, ref] of config.secrets) {
+    const put = (o: ConfigSecrets, s: Secret) => {
+      o.jobSecrets.set(name, s);
+    };
+    refs.push({ ref, field: `secrets.${name}`, put });
+  }
   return refs;
 }
 
@@ -60,6 +83,8 @@ export function checkSecrets(config: GateboxConfig, env: Env = process.env): str
 export interface ConfigSecrets {
   gerritPassword: Secret | null;
   adminToken: Secret | null;
+  /** The top-level `secrets:` by name, for the jobs that list them (`JobConfig.secrets`). */
+  jobSecrets: Map<string, Secret>;
 }
 
 /**
@@ -67,12 +92,12 @@ export interface ConfigSecrets {
  * secret that cannot be read, so the operator fixes them all in one go.
  */
 export function resolveSecrets(config: GateboxConfig, env: Env = process.env): ConfigSecrets {
-  const out: ConfigSecrets = { gerritPassword: null, adminToken: null };
+  const out: ConfigSecrets = { gerritPassword: null, adminToken: null, jobSecrets: new Map() };
   const problems: string[] = [];
-  for (const { key, ref, field } of secretRefs(config)) {
+  for (const { ref, field, put } of secretRefs(config)) {
     const secret = readSecret(ref, field, env);
     if (typeof secret === "string") problems.push(secret);
-    else out[key] = secret;
+    else put(out, secret);
   }
   if (problems.length > 0) throw new InputError(problems.join("\n"), problems);
   return out;

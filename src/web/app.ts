@@ -4,10 +4,12 @@ import { HTTPException } from "hono/http-exception";
 import { VERSION } from "../version.ts";
 import { ansiAsset } from "./ansi.ts";
 import { adminRoutes } from "./api/admin-routes.ts";
+import { artifactRoutes } from "./api/artifact-routes.ts";
 import { consoleRoutes } from "./api/console-routes.ts";
 import { eventsRoute } from "./api/events-route.ts";
 import { buildId, historyFilter, oneOf, optionalInt, optionalString, RESULTS } from "./api/params.ts";
 import { readRoutes } from "./api/read-routes.ts";
+import { listArtifacts } from "./artifacts.ts";
 import { ASSETS } from "./assets.gen.ts";
 import type { WebContext } from "./context.ts";
 import { jobHistory, listBuildsets, queueTimes } from "../store/history-queries.ts";
@@ -44,6 +46,8 @@ export function createApp(ctx: WebContext): Hono {
   app.route("/api", readRoutes(ctx, status));
   app.route("/api", consoleRoutes(ctx));
   app.route("/api", eventsRoute(ctx, status));
+  app.route("/", artifactRoutes(ctx));
+  // Last of the API: its bearer check guards every /api path that no route above answered.
   app.route("/api", adminRoutes(ctx));
 
   app.get("/", (c) =>
@@ -69,7 +73,7 @@ export function createApp(ctx: WebContext): Hono {
     const id = buildId(c.req.param("id"));
     const found = getBuild(ctx.db, id);
     if (!found) return c.html(layout("No such build", notFound(`There is no build ${id}.`)), 404);
-    return c.html(layout(`${found.build.job} ${found.build.id}`, buildPage(found, ctx.consoles.isLive(id))));
+    return c.html(layout(`${found.build.job} ${found.build.id}`, buildPage(found, ctx.consoles.isLive(id), listArtifacts(ctx.dataDir, id))));
   });
 
   app.get("/history", (c) => {

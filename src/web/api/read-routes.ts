@@ -53,7 +53,7 @@ export function readRoutes(ctx: WebContext, status: StatusSource): Hono {
   return api;
 }
 
-function withLinks<T extends { id: string }>(b: T): T & { url: string; logUrl: string; castUrl: string } {
+function withLinks<T extends { id: string }>(b: T): T & { url: string; logUrl: string; castUrl: string; artifactsUrl: string } {
   const id = encodeURIComponent(b.id);
-  return { ...b, url: `/builds/${id}`, logUrl: `/api/builds/${id}/log`, castUrl: `/api/builds/${id}/cast` };
+  return { ...b, url: `/builds/${id}`, logUrl: `/api/builds/${id}/log`, castUrl: `/api/builds/${id}/cast`, artifactsUrl: `/api/builds/${id}/artifacts` };
 }

@@ -1,4 +1,6 @@
 import { html } from "hono/html";
+import { sizeText } from "../../config/units.ts";
+import type { Artifact } from "../artifacts.ts";
 import { formatDuration } from "../charts.ts";
 import type { getBuild } from "../../store/queries.ts";
 
@@ -17,7 +19,14 @@ export function resultClass(result: string | null, state?: string): string {
 }
 
 /** /builds/:id: what ran, on which speculative state, and its console (web/build.js streams it). */
-export function buildPage(found: Found, live: boolean) {
+/** What the job left in $GATEBOX_ARTIFACTS (docs/jobs.md), each file linked with its size. */
+function artifactList(artifacts: Artifact[]) {
+  if (artifacts.length === 0) return "";
+  return html`<h3>Artifacts</h3>
+<ul class="artifacts" id="artifacts">${artifacts.map((a) => html`<li><a href="${a.url}">${a.path}</a> <span class="muted">${sizeText(a.size)}</span></li>`)}</ul>`;
+}
+
+export function buildPage(found: Found, live: boolean, artifacts: Artifact[] = []) {
   const b = found.build;
   const id = encodeURIComponent(b.id);
   const duration = b.startedAt !== null && b.finishedAt !== null ? formatDuration(b.finishedAt - b.startedAt) : live ? "running" : "—";
@@ -43,6 +52,7 @@ ${
     : html`<ol class="state">${found.ahead.map(changeLink)}</ol>`
 }
 ${found.change ? html`<p>then its own change:</p><ul class="state">${changeLink(found.change)}</ul>` : ""}
+${artifactList(artifacts)}
 <p class="links"><a href="/api/builds/${id}/log">Raw log</a> · <a href="/api/builds/${id}/cast" download>Recording (asciicast)</a></p>
 </section>
 <section class="card">

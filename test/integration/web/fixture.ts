@@ -162,6 +162,8 @@ export function createFixture(opts: FixtureOptions = {}): Fixture {
         startedAt: (row?.startedAt ?? clock.now) * 1000,
         finishedAt: clock.now * 1000,
         logPath: hub.pathOf(id),
+        artifacts: [],
+        artifactsDropped: 0,
       });
       feed({ type: "build-finished", buildId: Number(id), result });
     },

@@ -23,6 +23,11 @@ describe("job bounds", () => {
     ["pids: 1.5", "pids: must be a whole number, got 1.5"],
     ["attempts: 0", "attempts: must be between 1 and 10, got 0"],
     ["attempts: 11", "attempts: must be between 1 and 10, got 11"],
+    ["output-limit: 1023k", "output-limit: must be between 1 MiB and 100 GiB, got 1023 KiB"],
+    ["output-limit: 101g", "output-limit: must be between 1 MiB and 100 GiB, got 101 GiB"],
+    ["output-limit: lots", "output-limit: expected a size like 512m or 2g"],
+    ["artifact-limit: 11g", "artifact-limit: must be between 0 bytes and 10 GiB, got 11 GiB"],
+    ["artifact-limit: -1", "artifact-limit: expected a size like 512m or 2g"],
   ])("refuses %s", (line, message) => {
     expect(problems(job(line))).toEqual([`gatebox.yaml:18: jobs[0].${message}`]);
   });
@@ -38,6 +43,14 @@ describe("job bounds", () => {
     expect(unit("pids: 16")?.pids).toBe(16);
     expect(unit("attempts: 1")?.attempts).toBe(1);
     expect(unit("attempts: 10")?.attempts).toBe(10);
+    expect(unit("output-limit: 1m")?.outputLimit).toBe(MIB);
+    expect(unit("output-limit: 100g")?.outputLimit).toBe(100 * 1024 ** 3);
+    expect(unit("artifact-limit: 0")?.artifactLimit).toBe(0);
+    expect(unit("artifact-limit: 10g")?.artifactLimit).toBe(10 * 1024 ** 3);
+  });
+
+  it("limits a job's output to 256m and its artifacts to 100m unless told", () => {
+    expect(accepted(job("voting: true")).jobs.get("unit")).toMatchObject({ outputLimit: 256 * MIB, artifactLimit: 100 * MIB });
   });
 
   it("refuses environment variable names the executor would refuse at build time", () => {

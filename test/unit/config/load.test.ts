@@ -56,6 +56,15 @@ describe("config", () => {
     expect(project?.pipelines.get("check")?.jobs).toEqual(["lint", "unit", "experimental"]);
     expect(config.jobs.get("experimental")?.voting).toBe(false);
     expect(config.gerrit?.pollInterval).toBe(20);
+    // Jobs run the repository's scripts from its checkout; secrets only where code was reviewed.
+    expect(config.jobs.get("unit")?.run).toContain("sh ./ci.sh unit");
+    expect(config.secrets.get("DOCS_TOKEN")).toMatchObject({ env: "DOCS_UPLOAD_TOKEN" });
+    expect(config.jobs.get("publish-docs")).toMatchObject({ secrets: ["DOCS_TOKEN"], network: "bridge" });
+    expect(config.pipelines.map((p) => [p.name, p.postReview])).toEqual([
+      ["check", false],
+      ["gate", true],
+      ["post", true],
+    ]);
   });
 
   it("names file, line and field for a wrong type", () => {

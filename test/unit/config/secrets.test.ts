@@ -59,7 +59,7 @@ describe("resolveSecrets", () => {
     expect(secrets.gerritPassword?.reveal()).toBe("hunter2");
     expect(secrets.adminToken?.reveal()).toBe("s3cret");
     expect(String(secrets.adminToken)).toBe("***");
-    expect(resolveSecrets(defaultConfig(), {})).toEqual({ gerritPassword: null, adminToken: null });
+    expect(resolveSecrets(defaultConfig(), {})).toEqual({ gerritPassword: null, adminToken: null, jobSecrets: new Map() });
   });
 
   it("refuses with one error listing every missing secret", () => {
