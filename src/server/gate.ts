@@ -15,6 +15,7 @@ import type { PollStatus, Source } from "../sources/source.ts";
 import { SqliteStateStore } from "../store/cursors.ts";
 import type { OpenStore } from "../store/db.ts";
 import { Journal } from "../store/journal.ts";
+import { listArtifacts } from "../web/artifacts.ts";
 
 /** The running gate: Gerrit source → scheduler → merger/executor/reporter, recovered from the store. */
 export interface Gate {
@@ -75,6 +76,7 @@ export async function startGate(
     projects,
     webUrl: config.web.url,
     cursor: new SqliteStateStore<GerritSourceState>(store.db, "gerrit"),
+    artifactsOf: (buildId) => listArtifacts(config.dataDir, buildId).map((a) => a.path),
     log,
     sink: async (events) => {
       for (const ev of events) await intake(intakeOptions, ev);

@@ -15,6 +15,8 @@ export interface GerritConnectionOptions {
   /** gatebox's public web address, for links in messages. */
   webUrl: string;
   cursor: SourceStateStore<GerritSourceState>;
+  /** The files a build kept, linked from the report. */
+  artifactsOf?: (buildId: string) => readonly string[];
   sink: EventSink;
   log: (line: string) => void;
 }
@@ -41,6 +43,6 @@ export function connectGerrit(opts: GerritConnectionOptions): { source: GerritSo
   return {
     source,
     lookup: new GerritLookup(client, config.url, opts.projects),
-    reporter: new GerritPipelineReporter(new GerritReporter(client), opts.webUrl),
+    reporter: new GerritPipelineReporter(new GerritReporter(client), opts.webUrl, opts.artifactsOf),
   };
 }

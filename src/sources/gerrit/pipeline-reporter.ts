@@ -11,10 +11,14 @@ import type { GerritReporter, PipelineReporting, ReportTarget } from "./reporter
  * event, not by its result); an infrastructure `error` is reported without a vote.
  */
 export class GerritPipelineReporter implements Reporter {
-  /** `webUrl`: gatebox's public web address, for the status and build links in messages. */
+  /**
+   * `webUrl`: gatebox's public web address, for the status and build links in messages;
+   * `artifactsOf`: the files a build kept (relative paths), linked from its job's line.
+   */
   constructor(
     private readonly gerrit: GerritReporter,
     private readonly webUrl: string,
+    private readonly artifactsOf: (buildId: string) => readonly string[] = () => [],
   ) {}
 
   async start(pipeline: PipelineConfig, change: Change): Promise<void> {
@@ -67,7 +71,15 @@ export class GerritPipelineReporter implements Reporter {
       voting: j.voting,
       ...(j.startedAt !== null && j.endedAt !== null ? { durationMs: (j.endedAt - j.startedAt) * 1000 } : {}),
       ...(j.buildId !== null ? { logUrl: `${this.webUrl}/builds/${j.buildId}` } : {}),
+      ...(j.buildId !== null ? { artifacts: this.links(String(j.buildId)) } : {}),
     };
+  }
+
+  private links(buildId: string): { name: string; url: string }[] {
+    return this.artifactsOf(buildId).map((path) => ({
+      name: path,
+      url: `${this.webUrl}/builds/${encodeURIComponent(buildId)}/artifacts/${path.split("/").map(encodeURIComponent).join("/")}`,
+    }));
   }
 }
 

@@ -13,7 +13,12 @@ export interface BuildSummary {
   logUrl?: string;
   /** Non-voting jobs are marked as such (default voting). */
   voting?: boolean;
+  /** Files the build kept (a test report, a built file), with their links. */
+  artifacts?: readonly { name: string; url: string }[];
 }
+
+/** How many artifact links one job's line carries; the build page lists them all. */
+const MAX_ARTIFACT_LINKS = 3;
 
 export interface ResultReport {
   success: boolean;
@@ -54,7 +59,10 @@ export function buildLine(b: BuildSummary): string {
   const where = b.logUrl ? ` ${b.logUrl}` : "";
   const took = b.durationMs !== undefined ? ` in ${formatDuration(b.durationMs)}` : "";
   const nv = b.voting === false ? " (non-voting)" : "";
-  return cut(`- ${b.job}${where} : ${b.result}${took}${nv}`, MAX_LINE);
+  const files = b.artifacts ?? [];
+  const more = files.length > MAX_ARTIFACT_LINKS ? `, +${files.length - MAX_ARTIFACT_LINKS} more` : "";
+  const kept = files.length === 0 ? "" : ` (artifacts: ${files.slice(0, MAX_ARTIFACT_LINKS).map((a) => `${a.name} ${a.url}`).join(", ")}${more})`;
+  return cut(`- ${b.job}${where} : ${b.result}${took}${nv}${kept}`, MAX_LINE);
 }
 
 function cut(text: string, maxBytes: number): string {

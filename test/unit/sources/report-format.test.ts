@@ -61,3 +61,14 @@ describe("report formatting", () => {
     expect(Buffer.byteLength(msg)).toBeLessThan(5000);
   });
 });
+
+describe("artifact links", () => {
+  it("a job's line links the first three files it kept and counts the rest", () => {
+    const artifacts = ["report.html", "junit.xml", "coverage/index.html", "build.log"].map((name) => ({ name, url: `https://ci/builds/3/artifacts/${name}` }));
+    const line = buildLine({ job: "unit", result: "FAILURE", logUrl: "https://ci/builds/3", artifacts });
+    expect(line).toBe(
+      "- unit https://ci/builds/3 : FAILURE (artifacts: report.html https://ci/builds/3/artifacts/report.html, junit.xml https://ci/builds/3/artifacts/junit.xml, coverage/index.html https://ci/builds/3/artifacts/coverage/index.html, +1 more)",
+    );
+    expect(buildLine({ job: "unit", result: "SUCCESS", artifacts: [] })).toBe("- unit : SUCCESS");
+  });
+});
