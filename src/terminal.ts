@@ -88,8 +88,12 @@ function sequenceAt(text: string, at: number): { end: number; keep: boolean } | 
     }
     return null;
   }
-  // Any other escape: ESC and one character (or ESC, intermediates, final).
+  // Any other escape: ESC, intermediates (space to /), one final byte (0 to ~). Anything else there
+  // (a newline, another ESC, a letter beyond ASCII) ends the escape and is not part of it, as a
+  // terminal reads it: "progress\x1b\nnext" keeps its line break.
   let j = at + 1;
   while (j < text.length && text.charCodeAt(j) >= 0x20 && text.charCodeAt(j) <= 0x2f) j++;
-  return j < text.length ? { end: j + 1, keep: false } : null;
+  if (j >= text.length) return null;
+  const c = text.charCodeAt(j);
+  return { end: c >= 0x30 && c <= 0x7e ? j + 1 : j, keep: false };
 }

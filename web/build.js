@@ -12,12 +12,92 @@
   let source = null;
   let replay = null;
 
+  // Output is drawn in batches: whatever arrived within FLUSH_MS goes into the page at once, so a
+  // console of many small events costs one layout per batch, not one per event. It is kept in
+  // parts of about PART_LINES whole lines, each laid out only while on screen (content-visibility
+  // in style.css): a console of megabytes costs the layout of what is in view.
+  const FLUSH_MS = 25;
+  const PART_LINES = 400;
+  let queued = [];
+  let timer = null;
+  let partLines = 0;
+  let fresh = true;
   const atBottom = () => window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
+  function lineCount(text) {
+    let n = 0;
+    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+    return n;
+  }
+  function fragment(htmlText) {
+    const template = document.createElement("template");
+    template.innerHTML = htmlText;
+    // Exact colours come as data attributes (the CSP allows no style attribute); set them here.
+    if (!htmlText.includes(" data-")) return template.content;
+    for (const el of template.content.querySelectorAll("[data-fg], [data-bg]")) {
+      if (el.dataset.fg) el.style.color = el.dataset.fg;
+      if (el.dataset.bg) el.style.backgroundColor = el.dataset.bg;
+    }
+    return template.content;
+  }
+  function flush() {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    if (queued.length === 0) return;
+    const follow = atBottom();
+    const groups = [];
+    for (const q of queued) {
+      if (q.fresh || groups.length === 0) groups.push({ fresh: q.fresh, html: [] });
+      groups.at(-1).html.push(q.html);
+    }
+    queued = [];
+    for (const g of groups) {
+      if (g.fresh || !pre.lastElementChild) {
+        const part = document.createElement("span");
+        part.className = "part";
+        pre.append(part);
+      }
+      pre.lastElementChild.append(fragment(g.html.join("")));
+    }
+    if (follow) window.scrollTo(0, document.body.scrollHeight);
+  }
+  // The renderer's spans never nest and close in the same output, so the HTML can be cut after
+  // its last line feed, closing the span open there and opening it again after the cut.
+  function splitAfterLastLine(htmlText) {
+    const k = htmlText.lastIndexOf("\n");
+    if (k < 0) return null;
+    const open = htmlText.lastIndexOf("<span", k);
+    if (open <= htmlText.lastIndexOf("</span>", k)) return [htmlText.slice(0, k + 1), htmlText.slice(k + 1)];
+    const tag = htmlText.slice(open, htmlText.indexOf(">", open) + 1);
+    return [`${htmlText.slice(0, k + 1)}</span>`, tag + htmlText.slice(k + 1)];
+  }
+  function enqueue(htmlText) {
+    if (!htmlText || /^<span[^>]*><\/span>$/.test(htmlText)) return;
+    queued.push({ html: htmlText, fresh });
+    fresh = false;
+  }
   function append(htmlText) {
     if (!htmlText) return;
-    const follow = atBottom();
-    pre.insertAdjacentHTML("beforeend", htmlText);
-    if (follow) window.scrollTo(0, document.body.scrollHeight);
+    partLines += lineCount(htmlText);
+    let rest = htmlText;
+    if (partLines >= PART_LINES) {
+      // A part ends after a whole line, so no line is split between two.
+      const cut = splitAfterLastLine(htmlText);
+      if (cut) {
+        enqueue(cut[0]);
+        fresh = true;
+        partLines = 0;
+        rest = cut[1];
+      }
+    }
+    enqueue(rest);
+    timer ??= setTimeout(flush, FLUSH_MS);
+  }
+  function clear() {
+    queued = [];
+    flush();
+    pre.textContent = "";
+    fresh = true;
+    partLines = 0;
   }
   function show(kind, data) {
     if (kind === "i") append(window.AnsiRenderer.toHtml(`\x1b[2m[gatebox] ${data}\x1b[0m\n`));
@@ -36,6 +116,8 @@
     source.addEventListener("end", (e) => {
       source.close();
       source = null;
+      append(renderer.end());
+      flush();
       state.textContent = e.data ? `complete: ${e.data}` : "complete";
       state.className = e.data === "SUCCESS" ? "ok" : e.data ? "bad" : "muted";
       const badge = document.getElementById("build-result");
@@ -58,7 +140,7 @@
     const lines = text.split("\n").filter((l) => l.trim());
     lines.shift();
     const events = lines.map((l) => JSON.parse(l)).filter((ev) => ev[1] === "o");
-    pre.textContent = "";
+    clear();
     renderer = new window.AnsiRenderer();
     state.textContent = `replaying ${speed}×`;
     state.className = "run";
@@ -73,6 +155,8 @@
     }
     timers.push(
       setTimeout(() => {
+        append(renderer.end());
+        flush();
         state.textContent = "replay done";
         state.className = "muted";
         stopButton.hidden = true;

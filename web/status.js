@@ -54,7 +54,7 @@
       : `<span class="${stateClass(j.state)}">${esc(j.state)}</span>`;
     const eta = running ? (remaining === null ? duration(elapsed) : `${duration(elapsed)} · ${duration(remaining)} left`) : j.elapsed !== null ? duration(j.elapsed) : "";
     return `<li class="job" data-job="${esc(j.name)}" data-state="${esc(j.state)}"><span class="job-name">${name}</span>${what}
-<span class="bar" title="${esc(eta)}"><span class="fill ${stateClass(j.state)}" style="width:${pct.toFixed(1)}%"></span></span><span class="eta muted">${esc(eta)}</span></li>`;
+<span class="bar" title="${esc(eta)}"><span class="fill ${stateClass(j.state)}" data-pct="${pct.toFixed(1)}"></span></span><span class="eta muted">${esc(eta)}</span></li>`;
   }
 
   function item(it, byId, drift) {
@@ -77,7 +77,7 @@
           ? '<span class="badge run">active</span>'
           : '<span class="badge muted" title="outside the active window">waiting</span>';
     const remaining = it.remaining === null || it.failing ? "" : `ETA ${duration(Math.max(0, it.remaining - drift))}`;
-    return `<li class="item${it.branch ? " branch" : ""}${it.failing ? " failing" : ""}" style="--depth:${it.depth}" data-item="${it.id}" data-change="${esc(c.number ?? c.id)}">
+    return `<li class="item${it.branch ? " branch" : ""}${it.failing ? " failing" : ""}" data-depth="${Number(it.depth) || 0}" data-item="${it.id}" data-change="${esc(c.number ?? c.id)}">
 <div class="item-head">${it.branch ? '<span class="fork" aria-hidden="true">↳</span>' : ""}<strong>${link}</strong> ${badge}
 <span class="subject">${esc(c.subject)}</span></div>
 <div class="item-meta muted">${esc(c.project)} · ${esc(c.owner)} · <span class="place">${place}</span>${it.behind.length ? ` · ${it.behind.length} behind` : ""} <span class="eta">${esc(remaining)}</span></div>
@@ -113,6 +113,9 @@
     root.innerHTML = pipes.length === 0
       ? '<p class="muted">No pipelines configured.</p>'
       : `<div class="col-main">${main.map((p) => pipeline(p, f, drift)).join("")}</div><div class="col-side">${side.map((p) => pipeline(p, f, drift)).join("")}</div>`;
+    // Depths and progress come as data attributes (the CSP allows no style attribute); set them here.
+    for (const el of root.querySelectorAll("[data-depth]")) el.style.setProperty("--depth", el.dataset.depth);
+    for (const el of root.querySelectorAll("[data-pct]")) el.style.width = `${el.dataset.pct}%`;
   }
 
   const source = new EventSource("/api/events");

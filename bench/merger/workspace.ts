@@ -1,7 +1,10 @@
 /**
  * Workspace preparation on a realistic repository: 10,000 files, 500 commits, 10 changes ahead.
- * Prints, per strategy, the median time to prepare (and remove) a workspace from a speculative
- * state, against a plain `git clone` of the same repository. Run: npx bun bench/merger/workspace.ts
+ * Prints, per strategy, the median time to prepare a workspace from a speculative state, to stream
+ * its tar (what a Docker build receives) and to remove it, against a plain `git clone` of the same
+ * repository; plus candidates that are not strategies (fetching, shallow, a hardlinked clone).
+ * Run: npx bun bench/merger/workspace.ts; RUNS=7 for more runs, FILES= and COMMITS= for another
+ * repository, LOOSE=20000 for a mirror aged by weeks of merging (see LOOSE).
  *
  * Everything (remote, cache, workspaces, clones) lives under BENCH_DIR, by default /dev/shm (tmpfs)
  * when it exists: on this project's build VM the ext4 root disk needs ~7 s to create or delete
@@ -11,15 +14,24 @@ import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { GitMerger } from "../../src/merger/git-merger.ts";
-import type { ChangeRef, WorkspaceStrategy } from "../../src/merger/types.ts";
+import type { ChangeRef, ProjectState, WorkspaceStrategy } from "../../src/merger/types.ts";
+import { tarDirectory } from "../../src/merger/workspace.ts";
 import { git } from "../../test/support/git-fixtures.ts";
 
-const FILES = 10_000;
-const COMMITS = 500;
+const FILES = Number(process.env.FILES ?? 10_000);
+const COMMITS = Number(process.env.COMMITS ?? 500);
 const CHANGES = 11; // 10 ahead + the item itself
 const RUNS = Number(process.env.RUNS ?? 5);
+const STRATEGIES: WorkspaceStrategy[] = ["checkout", "archive", "worktree", "clone-shared", "clone-reference"];
 const PROJECT = "org/big";
+/**
+ * Loose objects added to the checkout strategy's mirror before measuring (LOOSE=20000): what
+ * weeks of a busy gate leave in a mirror that is never gc'd (every merge writes trees and a commit,
+ * every change fetched with fewer than 100 objects is unpacked). 0: a freshly fetched mirror.
+ */
+const LOOSE = Number(process.env.LOOSE ?? 0);
 
 const benchDir = process.env.BENCH_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
 const root = await mkdtemp(join(benchDir, "gatebox-bench-"));
@@ -27,7 +39,7 @@ console.log(`under ${benchDir}; load average ${loadavg().map((l) => l.toFixed(2)
 try {
   const remote = join(root, "remote", `${PROJECT}.git`);
   await mkdir(remote, { recursive: true });
-  let t = performance.now();
+  const t = performance.now();
   await generate(remote);
   console.log(`generated ${FILES} files, ${COMMITS} commits, ${CHANGES} changes in ${ms(performance.now() - t)}`);
 
@@ -39,56 +51,38 @@ try {
   }));
   const expected = FILES + CHANGES; // every change adds one file
 
-  const results: { name: string; median: number; remove?: number }[] = [];
-  results.push({ name: "git clone (baseline)", median: await median(() => plainClone(remote)) });
-  console.log(`git clone: ${ms(results[0]!.median)}`);
-  results.push({ name: "git clone file:// (no hardlinks)", median: await median(() => plainClone(`file://${remote}`)) });
+  const results: Result[] = [];
+  results.push({ name: "git clone (baseline)", prepare: await median(() => plainClone(remote)) });
+  console.log(`git clone: ${ms(results[0]!.prepare)}`);
+  results.push({ name: "git clone file:// (no hardlinks)", prepare: await median(() => plainClone(`file://${remote}`)) });
 
-  // Strategies take turns within each run, so drifting load from other work hits them alike.
-  const strategies: WorkspaceStrategy[] = ["archive", "worktree", "clone-shared", "clone-reference"];
-  const setups = [];
-  for (const strategy of strategies) {
-    const merger = new GitMerger({
-      cacheDir: join(root, `cache-${strategy}`),
-      workspaceRoot: join(root, `ws-${strategy}`),
-      remoteUrl: () => remote,
-      workspaceStrategy: strategy,
-    });
-    t = performance.now();
-    const state = await merger.merge({ changes });
-    const coldMerge = performance.now() - t;
-    t = performance.now();
-    await merger.merge({ changes });
-    const warmMerge = performance.now() - t;
-    console.log(`${strategy}: merge of ${CHANGES} changes, cold cache ${ms(coldMerge)} (with the initial fetch), warm ${ms(warmMerge)}`);
-    setups.push({ strategy, merger, state, prepare: [] as number[], remove: [] as number[] });
+  const setups: Setup[] = [];
+  for (const strategy of STRATEGIES) setups.push(await strategySetup(remote, changes, strategy));
+  // The same strategy once the hourly gc has maintained the mirror (packed, with a bitmap).
+  const maintained = await strategySetup(remote, changes, "checkout", "checkout, mirror after gc");
+  setups.push(maintained);
+  const mirror = join(root, "cache-checkout", `${PROJECT}.git`);
+  const state = setups[0]!.state;
+  if (LOOSE > 0) {
+    await age(mirror, LOOSE);
+    await age(join(root, "cache-checkout, mirror after gc", `${PROJECT}.git`), LOOSE);
   }
+  const t2 = performance.now();
+  await maintained.maintain();
+  console.log(`gc of the maintained mirror (packing ${LOOSE} loose objects, the bitmap): ${ms(performance.now() - t2)}`);
+  setups.push(candidate("init + fetch <commit> + read-tree", (dest) => fetchInto(mirror, state.commit, dest, [])));
+  setups.push(candidate("the same, fetch --depth=1", (dest) => fetchInto(mirror, state.commit, dest, ["--depth=1"])));
+  setups.push(candidate("clone (hardlinks) + checkout -B", (dest) => cloneLocal(mirror, state.commit, dest)));
+  // Strategies take turns within each run, so drifting load from other work hits them alike.
   for (let run = 0; run < RUNS; run++) {
-    for (const setup of setups) {
-      t = performance.now();
-      const ws = await setup.merger.prepareWorkspace(setup.state, `run-${run}`);
-      setup.prepare.push(performance.now() - t);
-      const files = await countFiles(ws.projects[PROJECT]!);
-      if (files !== expected) throw new Error(`${setup.strategy}: ${files} files in the workspace, expected ${expected}`);
-      t = performance.now();
-      await setup.merger.removeWorkspace(ws);
-      setup.remove.push(performance.now() - t);
-    }
+    for (const setup of setups) await measureOnce(setup, run, expected);
   }
   for (const setup of setups) {
-    console.log(`${setup.strategy}: prepare ${setup.prepare.map(ms).join(", ")}`);
-    results.push({ name: `workspace: ${setup.strategy}`, median: mid(setup.prepare), remove: mid(setup.remove) });
-    await setup.merger.close();
+    console.log(`${setup.name}: prepare ${setup.prepare.map(ms).join(", ")}; tar ${setup.tar.map(ms).join(", ")}`);
+    results.push({ name: setup.name, prepare: mid(setup.prepare), tar: mid(setup.tar), tarBytes: setup.tarBytes, remove: mid(setup.remove) });
+    await setup.close();
   }
-
-  const baseline = results[0]!.median;
-  console.log(`\nmedian of ${RUNS} runs (target: prepare < 1000 ms)`);
-  for (const r of results) {
-    const extra = r.remove === undefined ? "" : `   remove ${ms(r.remove)}`;
-    console.log(`${r.name.padEnd(36)} ${ms(r.median).padStart(9)}   ${(r.median / baseline).toFixed(2)}x clone${extra}`);
-  }
-  const fastest = results.filter((r) => r.name.startsWith("workspace")).sort((a, b) => a.median - b.median)[0]!;
-  console.log(`fastest: ${fastest.name} (${(fastest.median / baseline).toFixed(2)}x a plain clone)`);
+  report(results);
 } finally {
   await rm(root, { recursive: true, force: true });
 }
@@ -119,6 +113,138 @@ async function generate(dir: string): Promise<void> {
   }
   out.push("");
   await git(dir, ["fast-import", "--quiet"], out.join("\n"));
+}
+
+interface Result {
+  name: string;
+  prepare: number;
+  tar?: number;
+  tarBytes?: number;
+  remove?: number;
+}
+
+/** One way of making a workspace: a merger's strategy, or a candidate that is not one (yet). */
+interface Setup {
+  name: string;
+  state: ProjectState;
+  /** What the server's hourly gc does to the mirror (no state is old enough to go). */
+  maintain(): Promise<unknown>;
+  make(run: number): Promise<{ projectDir: string; tar(): Readable; remove(): Promise<void> }>;
+  close(): Promise<void>;
+  prepare: number[];
+  tar: number[];
+  tarBytes: number;
+  remove: number[];
+}
+
+/** A GitMerger with its own cache using `strategy`; merges the changes (cold, then warm). */
+async function strategySetup(remote: string, changes: ChangeRef[], strategy: WorkspaceStrategy, name: string = strategy): Promise<Setup> {
+  const merger = new GitMerger({
+    cacheDir: join(root, `cache-${name}`),
+    workspaceRoot: join(root, `ws-${name}`),
+    remoteUrl: () => remote,
+    workspaceStrategy: strategy,
+  });
+  let t = performance.now();
+  const state = await merger.merge({ changes });
+  const cold = performance.now() - t;
+  t = performance.now();
+  await merger.merge({ changes });
+  const warm = performance.now() - t;
+  console.log(`${name}: merge of ${CHANGES} changes, cold cache ${ms(cold)} (with the initial fetch), warm ${ms(warm)}`);
+  return {
+    name: `workspace: ${name}`,
+    maintain: () => merger.gc(Number.MAX_SAFE_INTEGER),
+    state: state[PROJECT]!,
+    async make(run) {
+      const ws = await merger.prepareWorkspace(state, `run-${run}`);
+      return { projectDir: ws.projects[PROJECT]!, tar: () => merger.workspaceTar(ws), remove: () => merger.removeWorkspace(ws) };
+    },
+    close: () => merger.close(),
+    prepare: [],
+    tar: [],
+    tarBytes: 0,
+    remove: [],
+  };
+}
+
+/** A way of making a project directory from the checkout strategy's mirror, outside the merger. */
+function candidate(name: string, make: (dest: string) => Promise<void>): Setup {
+  return {
+    name: `candidate: ${name}`,
+    state: { branch: "main", commit: "", tree: "" },
+    maintain: async () => {},
+    async make(run) {
+      const dir = join(root, `candidate-${Math.random().toString(36).slice(2)}-${run}`);
+      const dest = join(dir, PROJECT);
+      await mkdir(join(dir, "org"), { recursive: true });
+      await make(dest);
+      return { projectDir: dest, tar: () => tarDirectory(dir, { includeGit: true }), remove: () => rm(dir, { recursive: true, force: true }) };
+    },
+    close: async () => {},
+    prepare: [],
+    tar: [],
+    tarBytes: 0,
+    remove: [],
+  };
+}
+
+async function measureOnce(setup: Setup, run: number, expected: number): Promise<void> {
+  let t = performance.now();
+  const ws = await setup.make(run);
+  setup.prepare.push(performance.now() - t);
+  const files = await countFiles(ws.projectDir);
+  if (files !== expected) throw new Error(`${setup.name}: ${files} files in the workspace, expected ${expected}`);
+  t = performance.now();
+  let bytes = 0;
+  for await (const chunk of ws.tar()) bytes += (chunk as Buffer).length;
+  setup.tar.push(performance.now() - t);
+  setup.tarBytes = bytes;
+  t = performance.now();
+  await ws.remove();
+  setup.remove.push(performance.now() - t);
+}
+
+/** `git init`, `git fetch <mirror> <commit>` (pack negotiated, index-pack, connectivity walk), `read-tree -u`. */
+async function fetchInto(mirror: string, commit: string, dest: string, extra: string[]): Promise<void> {
+  await git(root, ["init", "--quiet", "--initial-branch=main", dest]);
+  await git(dest, ["fetch", "--quiet", "--no-write-fetch-head", "--update-head-ok", ...extra, mirror, `+${commit}:refs/heads/main`]);
+  await git(dest, ["read-tree", "--reset", "-u", "HEAD"]);
+}
+
+/** Adds `count` unreachable loose blobs to a mirror (a pack of them, unpacked). */
+async function age(mirror: string, count: number): Promise<void> {
+  const scratch = join(root, "aging.git");
+  await git(root, ["init", "--quiet", "--bare", scratch]);
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const content = `speculative object ${i} ${"y".repeat(100)}\n`;
+    lines.push("blob", `data ${Buffer.byteLength(content)}`, content);
+  }
+  lines.push("");
+  await git(scratch, ["fast-import", "--quiet"], lines.join("\n"));
+  const pack = (await readdir(join(scratch, "objects", "pack"))).find((name) => name.endsWith(".pack"))!;
+  const data = await Bun.file(join(scratch, "objects", "pack", pack)).arrayBuffer();
+  const child = Bun.spawn(["git", "unpack-objects", "-q"], { cwd: mirror, stdin: new Uint8Array(data), env: { PATH: process.env.PATH ?? "/usr/bin:/bin", GIT_CONFIG_GLOBAL: "/dev/null" } });
+  if ((await child.exited) !== 0) throw new Error("unpack-objects failed");
+  console.log(`aged the checkout mirror with ${count} loose objects`);
+}
+
+/** `git clone` from the mirror (objects hardlinked), then the commit checked out on a branch. */
+async function cloneLocal(mirror: string, commit: string, dest: string): Promise<void> {
+  await git(root, ["clone", "--quiet", "--no-checkout", mirror, dest]);
+  await git(dest, ["checkout", "--quiet", "-B", "main", commit]);
+  await git(dest, ["remote", "remove", "origin"]);
+}
+
+function report(results: Result[]): void {
+  const baseline = results[0]!.prepare;
+  console.log(`\nmedian of ${RUNS} runs (target: prepare < 1000 ms); tar: the workspace's tar stream (.git included when self-contained)`);
+  for (const r of results) {
+    const tar = r.tar === undefined ? "" : `   tar ${ms(r.tar).padStart(7)} ${(r.tarBytes! / 1e6).toFixed(1).padStart(5)} MB`;
+    const remove = r.remove === undefined ? "" : `   remove ${ms(r.remove)}`;
+    console.log(`${r.name.padEnd(44)} ${ms(r.prepare).padStart(9)}   ${(r.prepare / baseline).toFixed(2)}x clone${tar}${remove}`);
+  }
 }
 
 async function plainClone(url: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { GateboxError, InfraError, InputError } from "../errors.ts";
+import { GateboxError, InfraError, InputError, UsageError } from "../errors.ts";
 import type { ConsoleEvent } from "../logs/console-format.ts";
 import { SseParser } from "../web/sse-parser.ts";
 import type { StatusJson } from "../web/status-view.ts";
@@ -15,7 +15,9 @@ export class ApiClient {
   ) {}
 
   async status(): Promise<StatusJson> {
-    return (await (await this.get("/api/status")).json()) as StatusJson;
+    const body = await this.json(await this.get("/api/status"));
+    if (body === null || typeof body !== "object" || !Array.isArray((body as StatusJson).pipelines)) throw this.notGatebox("/api/status");
+    return body as StatusJson;
   }
 
   async action(name: "enqueue" | "dequeue" | "promote", body: Record<string, unknown>): Promise<unknown> {
@@ -24,7 +26,20 @@ export class ApiClient {
       headers: { "content-type": "application/json", ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
       body: JSON.stringify(body),
     });
-    return res.json();
+    return this.json(res);
+  }
+
+  /** The body as JSON; a server that answers something else is not a gatebox. */
+  private async json(res: Response): Promise<unknown> {
+    try {
+      return await res.json();
+    } catch {
+      throw this.notGatebox(new URL(res.url || this.baseUrl).pathname);
+    }
+  }
+
+  private notGatebox(path: string): InfraError {
+    return new InfraError(`gatebox: ${this.baseUrl} answered ${path} with something other than gatebox's JSON; is --url a gatebox?`);
   }
 
   /** The raw log as it is now. */
@@ -43,8 +58,9 @@ export class ApiClient {
       for (const msg of parser.push(decoder.decode(chunk, { stream: true }))) {
         if (msg.event === "end") return msg.data;
         if (msg.event === "console") {
-          const [t, kind, data] = JSON.parse(msg.data) as [number, ConsoleEvent["kind"], string];
-          onEvent({ t, kind, data });
+          const ev = consoleEvent(msg.data);
+          if (ev === null) throw this.notGatebox(`/api/builds/${buildId}/console`);
+          onEvent(ev);
         }
       }
     }
@@ -56,7 +72,7 @@ export class ApiClient {
   }
 
   private async send(path: string, init: RequestInit): Promise<Response> {
-    const url = new URL(path, this.baseUrl).toString();
+    const url = new URL(path, checkedUrl(this.baseUrl, "the gatebox address")).toString();
     let res: Response;
     try {
       res = await fetch(url, init);
@@ -77,9 +93,37 @@ export class ApiClient {
   }
 }
 
-/** --url, else $GATEBOX_URL, else the default listener. */
+/** --url, else $GATEBOX_URL, else the default listener; a UsageError when it is not an http(s) URL. */
 export function defaultUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return flag ?? env["GATEBOX_URL"] ?? "http://127.0.0.1:8080";
+  if (flag !== undefined) return checkedUrl(flag, "--url");
+  const fromEnv = env["GATEBOX_URL"];
+  if (fromEnv !== undefined && fromEnv !== "") return checkedUrl(fromEnv, "$GATEBOX_URL");
+  return "http://127.0.0.1:8080";
+}
+
+function checkedUrl(text: string, what: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(text);
+  } catch {
+    // reported below
+  }
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new UsageError(`gatebox: ${what} '${text.slice(0, 100)}' is not an http:// or https:// URL (e.g. http://127.0.0.1:8080)`);
+  }
+  return text;
+}
+
+/** One `console` SSE message's data, `[t, kind, data]`, or null when it is not that. */
+function consoleEvent(text: string): (Omit<ConsoleEvent, "t"> & { t: number }) | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(value) || typeof value[0] !== "number" || typeof value[1] !== "string" || typeof value[2] !== "string") return null;
+  return { t: value[0], kind: value[1] as ConsoleEvent["kind"], data: value[2] };
 }
 
 /** A byte stream's chunks as an async iterable (DOM lib typings lack ReadableStream iteration). */

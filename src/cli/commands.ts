@@ -36,8 +36,9 @@ next start.
     summary: "check a config file; exit 0 when valid, 1 with every error otherwise",
     help: `Usage: gatebox validate [FILE]
 
-Checks FILE (default ./gatebox.yaml). Prints every problem as FILE:LINE: FIELD: MESSAGE and
-exits 1, or prints a summary and exits 0.
+Checks FILE (default ./gatebox.yaml, a regular file of at most 1 MiB). Prints every problem as
+FILE:LINE: FIELD: MESSAGE (the first 200, then how many more) and exits 1, or prints a summary
+and exits 0.
 `,
     load: () => import("./validate.ts"),
   },
@@ -94,6 +95,17 @@ Asks a running gatebox to move the change to the head of its queue (the items be
 Admin token from the environment variable VAR (default GATEBOX_ADMIN_TOKEN).
 `,
     load: () => import("./admin.ts").then((m) => m.adminModule("promote")),
+  },
+  reload: {
+    summary: "make a running gatebox re-read its config file (admin)",
+    help: `Usage: gatebox reload [--url URL] [--token-env VAR]
+
+Asks a running gatebox to re-read its config file, as SIGHUP does (systemctl reload gatebox).
+A valid file is applied without dropping queued items or running builds; items of a pipeline
+that is gone leave it. An invalid one is refused with every problem, and the config in force
+stays (exit 1). Admin token from the environment variable VAR (default GATEBOX_ADMIN_TOKEN).
+`,
+    load: () => import("./reload.ts"),
   },
   logs: {
     summary: "print a build's console; --follow streams it live",

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defaultConfig, loadConfigFile } from "../config/load.ts";
+import { hostInUrl, parseHostPort } from "../config/listen.ts";
 import type { Listen } from "../config/model.ts";
 import { GateboxError, UsageError } from "../errors.ts";
 import { LOG_FORMATS, type LogFormat, operatorLog } from "../logs/operator-log.ts";
@@ -19,6 +20,9 @@ export async function run(argv: string[]): Promise<number> {
   const format = parseLogFormat(values["log-format"] ?? "text");
   const log = operatorLog(format, process.stderr);
   const say = operatorLog(format, process.stdout);
+  const listen = values.listen !== undefined ? parseListenFlag("listen", values.listen) : undefined;
+  const consoleFlag = values["console-listen"];
+  const consoleListen = consoleFlag === undefined ? undefined : consoleFlag === "off" ? null : parseListenFlag("console-listen", consoleFlag);
   const file = values.config ?? (existsSync("gatebox.yaml") ? "gatebox.yaml" : null);
   const config = file === null ? defaultConfig() : loadConfigFile(file);
   if (values.data !== undefined) {
@@ -26,9 +30,6 @@ export async function run(argv: string[]): Promise<number> {
     if (config.workspaceDir === join(config.dataDir, "workspaces")) config.workspaceDir = join(resolve(values.data), "workspaces");
     config.dataDir = resolve(values.data);
   }
-  const listen = values.listen !== undefined ? parseListenFlag(values.listen) : undefined;
-  const consoleFlag = values["console-listen"];
-  const consoleListen = consoleFlag === undefined ? undefined : consoleFlag === "off" ? null : parseListenFlag(consoleFlag);
 
   const server = await startServer({
     config,
@@ -36,12 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(listen ? { listen } : {}),
     ...(consoleListen !== undefined ? { consoleListen } : {}),
   }).catch((err: unknown) => {
-    const code = (err as { code?: string }).code;
-    if (code === "EADDRINUSE") {
-      const l = listen ?? config.web.listen;
-      throw new GateboxError(`gatebox serve: ${l.host}:${l.port} is already in use (choose another with --listen HOST:PORT)`);
-    }
-    throw err;
+    throw startFailure(err, listen ?? config.web.listen);
   });
   say(`gatebox: listening on ${server.url} (data in ${config.dataDir})`);
 
@@ -74,8 +70,32 @@ function parseLogFormat(text: string): LogFormat {
   return format;
 }
 
-function parseListenFlag(text: string): Listen {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text);
-  if (!m) throw new UsageError(`gatebox serve: expected HOST:PORT, got '${text}'`);
-  return { host: (m[1] as string).replace(/^\[|\]$/g, ""), port: Number(m[2]) };
+/** A --listen or --console-listen value; port 0 asks for any free port. */
+function parseListenFlag(flag: string, text: string): Listen {
+  const listen = parseHostPort(text, true);
+  if (typeof listen === "string") throw new UsageError(`gatebox serve: --${flag} '${text.slice(0, 80)}': ${listen}`);
+  return listen;
+}
+
+const LISTEN_WHY: Record<string, string> = {
+  EADDRINUSE: "it is already in use",
+  EADDRNOTAVAIL: "it is not an address of this machine",
+  EACCES: "permission denied (ports below 1024 need privileges)",
+  EPERM: "permission denied (ports below 1024 need privileges)",
+  EINVAL: "it is not an address of this machine, or a host name that does not resolve to one",
+};
+
+/**
+ * What the machine refused while starting (an address to listen on, a directory under the data
+ * directory) as a GateboxError naming it; anything else is passed on as it is.
+ */
+function startFailure(err: unknown, listen: Listen): unknown {
+  const e = err as NodeJS.ErrnoException | null;
+  if (err instanceof GateboxError || typeof e?.code !== "string" || typeof e.syscall !== "string") return err;
+  if (e.syscall === "listen" || e.syscall === "bind") {
+    const why = LISTEN_WHY[e.code] ?? e.message;
+    const where = `${hostInUrl(listen.host)}:${listen.port}`;
+    return new GateboxError(`gatebox serve: cannot listen on ${where}: ${why} (choose another with --listen HOST:PORT or web.listen)`, 1, { cause: err });
+  }
+  return new GateboxError(`gatebox serve: cannot start: ${e.message}`, 1, { cause: err });
 }

@@ -1,54 +1,83 @@
-import type { RawConfig, RawPipeline, RawProjectPipeline } from "./schema.ts";
+import { listNames, type Problem } from "./problems.ts";
+import { type CheckInput, type Entry, type ListSection, own, pipelineEntry } from "./salvage.ts";
+import type { RawJob, RawPipeline } from "./schema.ts";
 import { jobSecrets, secretsOnlyPostReview } from "./secret-checks.ts";
+import { budgetedHint, type Hint } from "./suggest.ts";
 import { durationText } from "./units.ts";
-import { type PathKey, problemAt, type SourceDoc } from "./yaml-source.ts";
+import { locate, type PathKey, type SourceDoc } from "./yaml-source.ts";
 
 /**
  * The rules that span fields (names that must exist, cycles, one value bounded by another, keys
- * that mean nothing for this kind of pipeline): they run once every field has the right shape,
- * and every problem is collected, each as `file:line: field: message`.
+ * that mean nothing for this kind of pipeline). They run on whatever has the right shape, also when
+ * other fields do not (salvage.ts), and every problem is collected, each as `file:line: field: message`.
+ * Each check is linear in the size of the config (give or take a sort).
  */
 
-export type Check = (doc: SourceDoc, raw: RawConfig, problem: (path: PathKey[], msg: string) => void) => void;
+export type Check = (doc: SourceDoc, input: CheckInput, problem: (path: PathKey[], msg: string) => void, hint: Hint) => void;
 
-function uniqueNames(section: "pipelines" | "jobs" | "project-templates" | "executors"): Check {
-  return (_doc, raw, problem) => {
+function uniqueNames(section: ListSection): Check {
+  return (_doc, input, problem) => {
     const seen = new Map<string, number>();
-    raw[section].forEach((entry, i) => {
-      const first = seen.get(entry.name);
-      if (first !== undefined) problem([section, i, "name"], `duplicate name '${entry.name}' (first at ${section}[${first}])`);
-      else seen.set(entry.name, i);
-    });
+    for (const { i, name } of input.names[section]) {
+      const first = seen.get(name);
+      if (first !== undefined) problem([section, i, "name"], `duplicate name '${name}' (first at ${section}[${first}])`);
+      else seen.set(name, i);
+    }
   };
 }
 
-const jobDependencies: Check = (_doc, raw, problem) => {
-  const byName = new Map(raw.jobs.map((j) => [j.name, j]));
-  raw.jobs.forEach((j, i) => {
-    j.dependencies.forEach((dep, d) => {
-      if (!byName.has(dep)) problem(["jobs", i, "dependencies", d], `unknown job '${dep}'`);
+const jobDependencies: Check = (_doc, input, problem, hint) => {
+  const known = new Set(input.names.jobs.map((n) => n.name));
+  for (const { i, v } of input.jobs) {
+    v.dependencies.forEach((dep, d) => {
+      if (!known.has(dep)) problem(["jobs", i, "dependencies", d], `unknown job '${dep}'${hint(dep, known)}`);
     });
-  });
+  }
   // A cycle would leave every job in it waiting forever.
-  const state = new Map<string, "visiting" | "done">();
-  const visit = (n: string, trail: string[]): string[] | null => {
-    if (state.get(n) === "done") return null;
-    if (state.get(n) === "visiting") return [...trail, n];
-    state.set(n, "visiting");
-    for (const dep of byName.get(n)?.dependencies ?? []) {
-      const cycle = visit(dep, [...trail, n]);
-      if (cycle) return cycle;
-    }
-    state.set(n, "done");
-    return null;
-  };
-  raw.jobs.forEach((j, i) => {
-    const cycle = visit(j.name, []);
-    if (cycle) problem(["jobs", i, "dependencies"], `dependency cycle: ${cycle.join(" -> ")}`);
-  });
+  for (const { i, cycle } of dependencyCycles(input.jobs)) problem(["jobs", i, "dependencies"], `dependency cycle: ${cycle.join(" -> ")}`);
 };
 
-const regexes: Check = (_doc, raw, problem) => {
+/**
+ * One cycle per job a depth-first search starts from (without recursion: a chain of thousands of
+ * jobs must not overflow the stack), in linear time.
+ */
+function dependencyCycles(jobs: Entry<RawJob>[]): { i: number; cycle: string[] }[] {
+  const byName = new Map<string, RawJob>();
+  for (const { v } of jobs) if (!byName.has(v.name)) byName.set(v.name, v);
+  const state = new Map<string, "visiting" | "done">();
+  const found: { i: number; cycle: string[] }[] = [];
+  for (const root of jobs) {
+    if (state.has(root.v.name)) continue;
+    const trail: string[] = [root.v.name];
+    const next: number[] = [0];
+    state.set(root.v.name, "visiting");
+    let reported = false;
+    while (trail.length > 0) {
+      const top = trail.length - 1;
+      const deps = byName.get(trail[top] as string)?.dependencies ?? [];
+      const k = next[top] as number;
+      if (k >= deps.length) {
+        state.set(trail.pop() as string, "done");
+        next.pop();
+        continue;
+      }
+      next[top] = k + 1;
+      const dep = deps[k] as string;
+      const s = state.get(dep);
+      if (s === "visiting" && !reported) {
+        found.push({ i: root.i, cycle: [...trail.slice(trail.indexOf(dep)), dep] });
+        reported = true;
+      } else if (s === undefined && byName.has(dep)) {
+        state.set(dep, "visiting");
+        trail.push(dep);
+        next.push(0);
+      }
+    }
+  }
+  return found;
+}
+
+const regexes: Check = (_doc, input, problem) => {
   const tryRegex = (path: PathKey[], src: string | undefined) => {
     if (src === undefined) return;
     try {
@@ -57,44 +86,56 @@ const regexes: Check = (_doc, raw, problem) => {
       problem(path, `invalid regular expression: ${(err as Error).message}`);
     }
   };
-  raw.pipelines.forEach((p, i) => {
-    p.trigger.gerrit.forEach((t, k) => {
+  for (const { i, v } of input.pipelines) {
+    v.trigger.gerrit.forEach((t, k) => {
       tryRegex(["pipelines", i, "trigger", "gerrit", k, "comment"], t.comment);
       tryRegex(["pipelines", i, "trigger", "gerrit", k, "branch"], t.branch);
     });
-  });
+  }
 };
 
-const references: Check = (_doc, raw, problem) => {
-  const pipelines = new Set(raw.pipelines.map((p) => p.name));
-  const jobs = new Set(raw.jobs.map((j) => j.name));
-  const templates = new Set(raw["project-templates"].map((t) => t.name));
-  const executors = new Set(raw.executors.map((e) => e.name));
-  const checkPipelines = (section: "project-templates" | "projects", i: number, entry: Record<string, unknown>, fixed: string[]) => {
-    for (const [key, value] of Object.entries(entry)) {
+const TEMPLATE_KEYS = ["name"];
+const PROJECT_KEYS = ["name", "branch", "templates", "queue", "submit-type"];
+
+/** Projects use these keys for their own settings: a pipeline of that name could never be listed. */
+const reservedPipelineNames: Check = (_doc, input, problem) => {
+  for (const { i, name } of input.names.pipelines) {
+    if (PROJECT_KEYS.includes(name)) problem(["pipelines", i, "name"], `cannot be '${name}': projects use that key for their own ${name}`);
+  }
+};
+
+const references: Check = (_doc, input, problem, hint) => {
+  const pipelines = new Set(input.names.pipelines.map((n) => n.name));
+  const jobs = new Set(input.names.jobs.map((n) => n.name));
+  const templates = new Set(input.names["project-templates"].map((n) => n.name));
+  const executors = new Set(input.names.executors.map((n) => n.name));
+  const listed = listNames(pipelines);
+  const checkPipelines = (section: ListSection, i: number, entry: object, fixed: string[]) => {
+    for (const key of Object.keys(entry)) {
       if (fixed.includes(key)) continue;
       if (!pipelines.has(key)) {
-        problem([section, i, key], `unknown pipeline '${key}' (pipelines: ${[...pipelines].join(", ") || "none defined"})`);
+        const hintText = hint(key, pipelines) || hint(key, fixed);
+        problem([section, i, key], `unknown pipeline '${key}'${hintText} (pipelines: ${listed})`);
         continue;
       }
-      (value as RawProjectPipeline).jobs.forEach((jobName, k) => {
-        if (!jobs.has(jobName)) problem([section, i, key, "jobs", k], `unknown job '${jobName}'`);
+      pipelineEntry(entry, key)?.jobs.forEach((jobName, k) => {
+        if (!jobs.has(jobName)) problem([section, i, key, "jobs", k], `unknown job '${jobName}'${hint(jobName, jobs)}`);
       });
     }
   };
-  raw["project-templates"].forEach((t, i) => {
-    checkPipelines("project-templates", i, t, ["name"]);
-  });
-  raw.projects.forEach((p, i) => {
-    checkPipelines("projects", i, p, ["name", "branch", "templates", "queue", "submit-type"]);
-    p.templates.forEach((t, k) => {
-      if (!templates.has(t)) problem(["projects", i, "templates", k], `unknown project-template '${t}'`);
+  for (const { i, v } of input.templates) checkPipelines("project-templates", i, v, TEMPLATE_KEYS);
+  for (const { i, v } of input.projects) {
+    checkPipelines("projects", i, v, PROJECT_KEYS);
+    v.templates.forEach((t, k) => {
+      if (!templates.has(t)) problem(["projects", i, "templates", k], `unknown project-template '${t}'${hint(t, templates)}`);
     });
-  });
-  raw.jobs.forEach((j, i) => {
-    if (j.executor !== undefined && !executors.has(j.executor)) problem(["jobs", i, "executor"], `unknown executor '${j.executor}'`);
-  });
-  if (raw.projects.length > 0 && raw.connections.gerrit === undefined) {
+  }
+  for (const { i, v } of input.jobs) {
+    if (v.executor !== undefined && !executors.has(v.executor)) {
+      problem(["jobs", i, "executor"], `unknown executor '${v.executor}'${hint(v.executor, executors)}`);
+    }
+  }
+  if (input.projectCount > 0 && input.connections !== null && input.connections.gerrit === undefined) {
     problem(["connections"], "projects are configured but connections.gerrit is missing");
   }
 };
@@ -104,14 +145,14 @@ function written(doc: SourceDoc, path: readonly PathKey[]): unknown {
   let node: unknown = doc.value;
   for (const key of path) {
     if (node === null || typeof node !== "object") return undefined;
-    node = (node as Record<string, unknown>)[key];
+    node = own(node, String(key));
   }
   return node;
 }
 
 /** A full sweep more often than the polls would make every poll a full sweep. */
-const gerritIntervals: Check = (doc, raw, problem) => {
-  const g = raw.connections.gerrit;
+const gerritIntervals: Check = (doc, input, problem) => {
+  const g = input.connections?.gerrit;
   if (!g || g["full-sweep-interval"] >= g["poll-interval"]) return;
   const path = ["connections", "gerrit", "full-sweep-interval"];
   const dflt = written(doc, path) === undefined ? " (the default)" : "";
@@ -151,34 +192,36 @@ function checkWindow(doc: SourceDoc, p: RawPipeline, i: number, problem: (path: 
   }
 }
 
-const pipelineSettings: Check = (doc, raw, problem) => {
-  raw.pipelines.forEach((p, i) => {
+/** Rules between an entry's own values: only for entries whose every value is the file's. */
+const pipelineSettings: Check = (doc, input, problem) => {
+  for (const { i, v: p, partial } of input.pipelines) {
+    if (partial) continue;
     checkWindow(doc, p, i, problem);
     // Only dependent and serial pipelines submit (the scheduler never asks an independent one to).
     if (p.manager === "independent" && p.success?.gerrit?.submit) {
       problem(["pipelines", i, "success", "gerrit", "submit"], "only dependent and serial pipelines submit changes");
     }
-  });
-};
-
-/** A per-pipeline `queue` under an independent pipeline: every item is tested alone there. */
-const independentQueues: Check = (_doc, raw, problem) => {
-  const independent = new Set(raw.pipelines.filter((p) => p.manager === "independent").map((p) => p.name));
-  for (const section of ["project-templates", "projects"] as const) {
-    raw[section].forEach((entry, i) => {
-      for (const name of independent) {
-        const pp = (entry as Record<string, unknown>)[name] as RawProjectPipeline | undefined;
-        if (pp?.queue !== undefined) problem([section, i, name, "queue"], `pipeline ${name} is independent: its items share no queue`);
-      }
-    });
   }
 };
 
+/** A per-pipeline `queue` under an independent pipeline: every item is tested alone there. */
+const independentQueues: Check = (_doc, input, problem) => {
+  const independent = new Set(input.pipelines.filter((p) => !p.partial && p.v.manager === "independent").map((p) => p.v.name));
+  const check = (section: ListSection, { i, v }: Entry<object>) => {
+    for (const name of Object.keys(v)) {
+      const pp = independent.has(name) ? pipelineEntry(v, name) : undefined;
+      if (pp?.queue !== undefined) problem([section, i, name, "queue"], `pipeline ${name} is independent: its items share no queue`);
+    }
+  };
+  for (const e of input.templates) check("project-templates", e);
+  for (const e of input.projects) check("projects", e);
+};
+
 /** A local executor runs builds as subprocesses here: a Docker endpoint would be ignored. */
-const executorEndpoints: Check = (_doc, raw, problem) => {
-  raw.executors.forEach((e, i) => {
-    if (e.type === "local" && e.endpoint !== undefined) problem(["executors", i, "endpoint"], "only docker executors have an endpoint");
-  });
+const executorEndpoints: Check = (_doc, input, problem) => {
+  for (const { i, v } of input.executors) {
+    if (v.type === "local" && v.endpoint !== undefined) problem(["executors", i, "endpoint"], "only docker executors have an endpoint");
+  }
 };
 
 const CHECKS: Check[] = [
@@ -188,6 +231,7 @@ const CHECKS: Check[] = [
   uniqueNames("executors"),
   jobDependencies,
   regexes,
+  reservedPipelineNames,
   references,
   gerritIntervals,
   pipelineSettings,
@@ -197,9 +241,32 @@ const CHECKS: Check[] = [
   secretsOnlyPostReview,
 ];
 
-/** Every cross-field problem of a config whose fields already have the right shapes. */
-export function crossCheck(doc: SourceDoc, raw: RawConfig): string[] {
-  const problems: string[] = [];
-  for (const check of CHECKS) check(doc, raw, (path, msg) => problems.push(problemAt(doc, path, msg)));
-  return problems;
+/** Problems one check may report before it is stopped: past that, more would not be read anyway. */
+export const MAX_PER_CHECK = 100_000;
+
+class Enough extends Error {}
+
+/**
+ * Every cross-field problem of what has the right shape. A check that finds more than
+ * MAX_PER_CHECK is stopped there (`cut` says so), so a pathological file cannot make the checks
+ * run in time proportional to the square of its size.
+ */
+export function crossCheck(doc: SourceDoc, input: CheckInput): { problems: Problem[]; cut: boolean } {
+  const problems: Problem[] = [];
+  const hint = budgetedHint();
+  let cut = false;
+  for (const check of CHECKS) {
+    let n = 0;
+    const problem = (path: PathKey[], msg: string) => {
+      if (++n > MAX_PER_CHECK) throw new Enough();
+      problems.push(locate(doc, path, msg));
+    };
+    try {
+      check(doc, input, problem, hint);
+    } catch (err) {
+      if (!(err instanceof Enough)) throw err;
+      cut = true;
+    }
+  }
+  return { problems, cut };
 }

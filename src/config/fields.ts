@@ -49,9 +49,12 @@ export const LIMITS = {
 export const DEFAULT_OUTPUT_LIMIT = 256 * MIB;
 export const DEFAULT_ARTIFACT_LIMIT = 100 * MIB;
 
-/** A human duration (`30m`, `1h30m`, a bare number of seconds) in `range`, as seconds. */
+/**
+ * A human duration (`30m`, `1h30m`, a bare number of seconds) in `range`, as seconds. Any other
+ * value (a list, a number too large to be one) gets the same message, saying what is expected.
+ */
 export function durationIn(range: Range) {
-  return z.union([z.string(), z.number()]).transform((v, ctx) => {
+  return z.unknown().transform((v, ctx) => {
     const seconds = parseDuration(v);
     if (seconds === undefined) {
       ctx.addIssue({ code: "custom", message: "expected a duration like 30m, 90s or 1h30m" });
@@ -66,9 +69,9 @@ export function durationIn(range: Range) {
   });
 }
 
-/** A human size (`512m`, `2g`, a bare number of bytes) in `range`, as bytes. */
+/** A human size (`512m`, `2g`, a bare number of bytes) in `range`, as bytes; any other value is refused as durations are. */
 export function sizeIn(range: Range) {
-  return z.union([z.string(), z.number()]).transform((v, ctx) => {
+  return z.unknown().transform((v, ctx) => {
     const bytes = parseSize(v);
     if (bytes === undefined) {
       ctx.addIssue({ code: "custom", message: "expected a size like 512m or 2g" });

@@ -20,6 +20,22 @@ export interface GateboxConfig {
    * (`resolveSecrets()` reads them). A job names the ones it gets in `JobConfig.secrets`.
    */
   secrets: Map<string, SecretRef>;
+  retention: RetentionConfig;
+}
+
+/** How long gatebox keeps what builds leave; seconds and bytes (src/retention/). */
+export interface RetentionConfig {
+  /** Build records in the store (builds, buildsets, queue items, events). */
+  builds: number;
+  /** Console logs and artifacts, by age. */
+  logs: number;
+  /** Console logs and artifacts together: past it the oldest are pruned first. */
+  logsSize: number;
+}
+
+/** A periodic trigger (`trigger: {timer: [{cron: "0 3 * * *"}]}`), in the server's local time. */
+export interface TimerConfig {
+  cron: string;
 }
 
 export interface SecretRef {
@@ -56,6 +72,14 @@ export interface ExecutorConfig {
   name: string;
   type: "docker" | "local";
   endpoint?: string | undefined;
+  /** tcp:// with TLS: PEM files (absolute paths), as DOCKER_CERT_PATH holds them. */
+  tls?: { ca: string; cert: string; key: string } | undefined;
+  /** ssh:// only: the private key gatebox logs in with (absolute path). */
+  sshKey?: string | undefined;
+  /** ssh:// only: the fingerprints (SHA256:…) the host's key must match. */
+  sshHostKey?: string[] | undefined;
+  /** Plain tcp:// to another host, accepted knowingly (`insecure: true`). */
+  insecure?: boolean | undefined;
   capacity: number;
 }
 
@@ -81,6 +105,8 @@ export interface PipelineConfig {
   /** Whose builds start first when executors are busy (Zuul's pipeline precedence). */
   precedence: "high" | "normal" | "low";
   triggers: TriggerConfig[];
+  /** When the pipeline's projects' branch tips are enqueued (src/driver/timer.ts). */
+  timers: TimerConfig[];
   require: { approvals: Record<string, number> };
   start: ReporterAction | null;
   success: ReporterAction | null;

@@ -1,21 +1,24 @@
+import { Cron } from "croner";
 import * as z from "zod";
+import { DEFAULT_DOCKER_ENDPOINT, endpointProblems } from "../executor/docker/endpoint.ts";
 import { envNameProblem } from "./env-names.ts";
 import { DEFAULT_ARTIFACT_LIMIT, DEFAULT_OUTPUT_LIMIT, durationIn, LIMITS, numberIn, sizeIn } from "./fields.ts";
+import { parseHostPort } from "./listen.ts";
 
 /** The shape of gatebox.yaml, as written by users (kebab-case keys, human units). */
 
 const name = z.string().min(1, "must not be empty");
-const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "expected HOST:PORT, e.g. 127.0.0.1:8080")
-  .refine((v) => {
-    const port = Number(v.slice(v.lastIndexOf(":") + 1));
-    return port >= 1 && port <= 65535;
-  }, "the port must be between 1 and 65535");
+/** A file system path: no path holds a NUL byte (every file call would refuse it later, far from here). */
+const path = name.refine((v) => !v.includes("\0"), "a path cannot contain a NUL byte");
+/** `HOST:PORT` with a valid IPv4/IPv6 literal or host name and a port 1-65535 (listen.ts). */
+const hostPort = z.string().superRefine((v, ctx) => {
+  const parsed = parseHostPort(v);
+  if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+});
 
 /** Where a secret comes from: an environment variable or a file, never the config itself. */
 const secretRef = (what: string) =>
-  z.object({ env: name.optional(), file: name.optional() }).strict().refine((s) => (s.env === undefined) !== (s.file === undefined), {
+  z.object({ env: name.optional(), file: path.optional() }).strict().refine((s) => (s.env === undefined) !== (s.file === undefined), {
     message: `give exactly one of env or file for the ${what}`,
   });
 
@@ -61,6 +64,23 @@ const triggerItem = z
     }
   });
 
+/** A cron expression of five fields (or a nickname like @daily), in the server's local time. */
+const cron = z.string().superRefine((text, ctx) => {
+  const fields = text.trim().split(/\s+/);
+  if (!text.trim().startsWith("@") && fields.length !== 5) {
+    ctx.addIssue({ code: "custom", message: `expected 5 fields (minute hour day-of-month month day-of-week), e.g. "0 3 * * *"; got ${fields.length}` });
+    return;
+  }
+  try {
+    new Cron(text.trim(), { paused: true });
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: `not a cron expression: ${(err as Error).message}` });
+  }
+});
+
+/** A periodic trigger: the pipeline's projects' branch tips are enqueued at these times. */
+const timerItem = z.object({ cron }).strict();
+
 /** gatebox votes one label per report (the first one would win silently otherwise). */
 const labels = approvals.refine((l) => Object.keys(l).length <= 1, {
   message: "give one label to vote (e.g. {Verified: 1}): gatebox votes one label per report",
@@ -83,7 +103,10 @@ const pipeline = z
     description: z.string().optional(),
     manager: z.enum(["independent", "dependent", "serial"]),
     precedence: z.enum(["high", "normal", "low"]).default("normal"),
-    trigger: z.object({ gerrit: z.array(triggerItem).min(1) }).strict(),
+    trigger: z
+      .object({ gerrit: z.array(triggerItem).default([]), timer: z.array(timerItem).default([]) })
+      .strict()
+      .refine((t) => t.gerrit.length + t.timer.length > 0, { message: "give at least one trigger: gerrit events or a timer" }),
     require: z.object({ gerrit: z.object({ approvals: approvals.default({}) }).strict() }).strict().optional(),
     start: startReporter.optional(),
     success: successReporter.optional(),
@@ -98,7 +121,13 @@ const pipeline = z
     // Zuul's rule: gate and post run code a reviewer approved, check runs anyone's. Only these get secrets.
     "post-review": z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    // A branch tip has no change to vote on or submit: timer items are tested, never landed.
+    if (p.trigger.timer.length > 0 && p.manager !== "independent") {
+      ctx.addIssue({ code: "custom", path: ["trigger", "timer"], message: "a timer trigger needs manager: independent (a branch tip has nothing to submit)" });
+    }
+  });
 
 /** Refuses keys that cannot be a job's environment variable (invalid, or gatebox's own). */
 function envNames(map: Record<string, unknown>, ctx: z.RefinementCtx): void {
@@ -163,14 +192,33 @@ const project = z
   })
   .catchall(projectPipeline);
 
-const executor = z
+const executorShape = z
   .object({
     name,
     type: z.enum(["docker", "local"]),
     endpoint: z.string().optional(),
+    // Remote engines (docs/executor.md): TLS for tcp://, a key and the host's key for ssh://.
+    tls: z.object({ ca: name, cert: name, key: name }).strict().optional(),
+    "ssh-key": name.optional(),
+    "ssh-host-key": z.preprocess((v) => (typeof v === "string" ? [v] : v), z.array(name).min(1)).optional(),
+    insecure: z.boolean().default(false),
     capacity: numberIn(LIMITS.capacity).default(4),
   })
   .strict();
+const executor = executorShape.superRefine(executorAccess);
+
+/** Docker only: the endpoint with its access settings must make sense together (endpoint.ts). */
+function executorAccess(e: z.output<typeof executorShape>, ctx: z.RefinementCtx): void {
+  const access = { tls: e.tls, sshKey: e["ssh-key"], sshHostKey: e["ssh-host-key"], insecure: e.insecure };
+  if (e.type === "docker") {
+    for (const p of endpointProblems(e.endpoint ?? DEFAULT_DOCKER_ENDPOINT, access)) ctx.addIssue({ code: "custom", path: [p.field], message: p.message });
+    return;
+  }
+  const set = { tls: access.tls, "ssh-key": access.sshKey, "ssh-host-key": access.sshHostKey, insecure: access.insecure || undefined };
+  for (const [key, value] of Object.entries(set)) {
+    if (value !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `only docker executors have ${key}` });
+  }
+}
 
 const web = z
   .object({
@@ -181,11 +229,27 @@ const web = z
   })
   .strict();
 
+const DAY = 86400;
+/** How long gatebox keeps what builds leave (docs/operations.md "Retention"). */
+const retention = z
+  .object({
+    /** Build records (builds, buildsets, queue items, events) in the store. */
+    builds: durationIn({ min: DAY, max: 100 * 365 * DAY }).default(180 * DAY),
+    /** Console logs and artifacts, by age. */
+    logs: durationIn({ min: 3600, max: 100 * 365 * DAY }).default(30 * DAY),
+    /** Console logs and artifacts, all together: past it the oldest go first. */
+    "logs-size": sizeIn({ min: 64 * 1024 ** 2, max: 1024 ** 5 }).default(20 * 1024 ** 3),
+  })
+  .strict()
+  .prefault({});
+
+const connections = z.object({ gerrit: gerritConnection.optional() }).strict().default({});
+
 export const configSchema = z
   .object({
-    connections: z.object({ gerrit: gerritConnection.optional() }).strict().default({}),
-    "data-dir": name.optional(),
-    "workspace-dir": name.optional(),
+    connections,
+    "data-dir": path.optional(),
+    "workspace-dir": path.optional(),
     web: web.default({ listen: "127.0.0.1:8080", "console-listen": "127.0.0.1:7900" }),
     executors: z.array(executor).default([]),
     secrets: secrets.default({}),
@@ -193,11 +257,25 @@ export const configSchema = z
     jobs: z.array(job).default([]),
     "project-templates": z.array(template).default([]),
     projects: z.array(project).default([]),
+    retention,
   })
   .strict();
+
+/** The schema of one entry of each list section, and of `connections`: checked one by one when the whole fails (salvage.ts). */
+export const entrySchemas = {
+  pipelines: pipeline,
+  jobs: job,
+  "project-templates": template,
+  projects: project,
+  executors: executor,
+} as const;
+export const connectionsSchema = connections;
 
 export type RawConfig = z.output<typeof configSchema>;
 export type RawJob = z.output<typeof job>;
 export type RawPipeline = z.output<typeof pipeline>;
+export type RawTemplate = z.output<typeof template>;
+export type RawProject = z.output<typeof project>;
+export type RawExecutor = z.output<typeof executor>;
 export type RawProjectPipeline = z.output<typeof projectPipeline>;
 export const projectPipelineSchema = projectPipeline;

@@ -1,7 +1,11 @@
-import { readFileSync } from "node:fs";
 import { InputError } from "../errors.ts";
 import type { GateboxConfig, SecretRef } from "./model.ts";
+import { readSmallFile } from "./read-file.ts";
 import { Secret } from "./secret.ts";
+import { sizeText } from "./units.ts";
+
+/** A secret file (`{file: PATH}`) larger than this is refused: a token or password is a few hundred bytes. */
+export const MAX_SECRET_FILE_BYTES = 64 * 1024;
 
 /**
  * Secrets (the Gerrit HTTP password, the admin token, the jobs' `secrets:`) are read from the environment or a file
@@ -21,12 +25,11 @@ function readSecret(ref: SecretRef, field: string, env: Env): Secret | string {
     return new Secret(value, `env ${ref.env}`);
   }
   if (ref.file !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(ref.file, "utf8").trim();
-    } catch (err) {
-      return `${where}: cannot read ${ref.file} (${(err as NodeJS.ErrnoException).code ?? err})`;
-    }
+    // A regular file of at most 64 KiB, checked before reading: /dev/zero or a FIFO must not hang or fill memory.
+    const read = readSmallFile(ref.file, MAX_SECRET_FILE_BYTES);
+    if ("code" in read) return `${where}: cannot read ${ref.file} (${read.code})`;
+    if ("why" in read) return `${where}: ${ref.file} ${read.why} (a secret file must be a regular file of at most ${sizeText(MAX_SECRET_FILE_BYTES)})`;
+    const text = read.text.trim();
     // An empty password would only show up later as a 401 from Gerrit, far from its cause.
     if (text === "") return `${where}: ${ref.file} is empty`;
     return new Secret(text, `file ${ref.file}`);

@@ -20,7 +20,7 @@ export function parseDuration(value: unknown): number | undefined {
   if (typeof value !== "string") return undefined;
   const text = value.trim().toLowerCase();
   if (text === "") return undefined;
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (/^\d+(\.\d+)?$/.test(text)) return finite(Number(text));
   const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
   let total = 0;
   let pos = 0;
@@ -31,7 +31,12 @@ export function parseDuration(value: unknown): number | undefined {
     total += Number(m[1]) * (DURATION_UNITS[m[2] as string] as number);
     pos = part.lastIndex;
   }
-  return total;
+  return finite(total);
+}
+
+/** A number too large for a double (a thousand digits) is not a value: it would print as Infinity. */
+function finite(n: number): number | undefined {
+  return Number.isFinite(n) ? n : undefined;
 }
 
 /** Bytes (binary multiples), or undefined when `text` is not a size. */
@@ -42,7 +47,7 @@ export function parseSize(value: unknown): number | undefined {
   if (!m) return undefined;
   const unit = SIZE_UNITS[m[2] as string];
   if (unit === undefined) return undefined;
-  return Math.round(Number(m[1]) * unit);
+  return finite(Math.round(Number(m[1]) * unit));
 }
 
 /** `3m 12s`, `1h 02m`, `45s`: how reports and the UI show a duration. */

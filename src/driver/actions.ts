@@ -3,7 +3,7 @@ import { InfraError } from "../errors.ts";
 import type { BuildHandle, BuildOutcome, RunPlace } from "../executor/executor.ts";
 import type { BuildRunner } from "../executor/pool.ts";
 import { MergeConflictError } from "../merger/errors.ts";
-import type { Merger } from "../merger/merger.ts";
+import type { Merger, WorkspaceTarOptions } from "../merger/merger.ts";
 import type { ChangeRef, ProjectState, RepoState, SubmitType, Workspace } from "../merger/types.ts";
 import type { Change, Command, SchedulerEvent } from "../scheduler/index.ts";
 import { changeMeta, type ReportCommand, type SubmitAnswer } from "../sources/source.ts";
@@ -11,6 +11,7 @@ import { buildSpec, type StateChange } from "./jobs.ts";
 import { isPermanent, type ReportOutbox } from "./outbox.ts";
 import type { ParkedChange } from "./parked.ts";
 import type { HeldMerge } from "./ports.ts";
+import { isBranchChange } from "./timer.ts";
 
 /** An input to the driver's loop: a scheduler event (with what the history keeps of it), or a report done. */
 export type Input =
@@ -92,7 +93,8 @@ export class CommandActions {
   /** The pipeline's start action (e.g. Verified 0) when an item enters it, in the change's order. */
   start(pipelineName: string, change: Change): void {
     const pipeline = this.pipeline(pipelineName);
-    if (pipeline?.start) this.deps.outbox.start(pipeline, change);
+    // A timer's branch tip has no change to post on.
+    if (pipeline?.start && !isBranchChange(change)) this.deps.outbox.start(pipeline, change);
   }
 
   private pipeline(name: string): PipelineConfig | undefined {
@@ -100,14 +102,16 @@ export class CommandActions {
   }
 
   private async runMerge(cmd: Extract<Command, { type: "merge" }>): Promise<void> {
-    const changes: ChangeRef[] = cmd.changes.map(toChangeRef);
+    // A timer's branch tip is no change to apply: its project is taken at the tip.
+    const changes: ChangeRef[] = cmd.changes.filter((c) => !isBranchChange(c)).map(toChangeRef);
+    const extraProjects = cmd.changes.filter(isBranchChange).map((c) => ({ project: c.project, branch: c.branch }));
     const submitTypes: Record<string, SubmitType> = {};
     for (const p of this.deps.config.projects) if (p.submitType) submitTypes[p.name] = p.submitType;
     const failed = (reason: string, infra: boolean) =>
       this.deps.push({ kind: "event", event: { type: "merge-failed", mergeId: cmd.mergeId, reason, infra } });
     for (let attempt = 1; ; attempt++) {
       try {
-        const state = await this.deps.merger.merge({ changes, submitTypes });
+        const state = await this.deps.merger.merge({ changes, submitTypes, ...(extraProjects.length > 0 ? { extraProjects } : {}) });
         const held = { buildsetId: cmd.buildsetId, itemId: cmd.itemId, state, changes: cmd.changes.map(toStateChange) };
         this.deps.push({ kind: "event", event: { type: "merge-done", mergeId: cmd.mergeId }, merged: held });
         return;
@@ -157,7 +161,8 @@ export class CommandActions {
           buildId: id,
           itemId: String(cmd.itemId),
           job: spec,
-          workspace: () => this.deps.merger.workspaceTar(workspace),
+          // A job running as another user must own its checkout, or git refuses it ("dubious ownership").
+          workspace: () => this.deps.merger.workspaceTar(workspace, ownerOf(job.user)),
           // High-precedence pipelines first (Zuul), then older items.
           priority: PRECEDENCE[pipeline.precedence] + cmd.itemId,
           onStarted: (place) => this.deps.push({ kind: "event", event: { type: "build-started", buildId: cmd.buildId }, place }),
@@ -208,7 +213,7 @@ export class CommandActions {
     const pipeline = this.pipeline(cmd.pipeline);
     let answer: SubmitAnswer | null;
     try {
-      answer = pipeline ? await this.deps.outbox.result(pipeline, cmd) : cmd.submit ? { ok: true } : null;
+      answer = await this.deliver(pipeline, cmd);
     } catch (err) {
       if (!isPermanent(err)) throw err;
       // Gerrit said no for good (no permission to vote or submit, unknown label under
@@ -233,6 +238,16 @@ export class CommandActions {
     }
   }
 
+  /**
+   * Where a result goes: the pipeline's reporter. A timer's branch tip reports nowhere (its result
+   * is in the log, the history and the metrics); nor does a pipeline no longer configured.
+   */
+  private deliver(pipeline: PipelineConfig | undefined, cmd: ReportCommand): Promise<SubmitAnswer | null> {
+    if (isBranchChange(cmd.change)) return Promise.resolve(cmd.submit ? { ok: false, reason: "a branch tip cannot be submitted" } : null);
+    if (pipeline) return this.deps.outbox.result(pipeline, cmd);
+    return Promise.resolve(cmd.submit ? { ok: true } : null);
+  }
+
   /** After a submit: the commit it produced must hold the tree that was tested. Loud when not. */
   private async verifyTree(cmd: ReportCommand, tested: ProjectState, landed: string | undefined): Promise<void> {
     try {
@@ -252,6 +267,12 @@ export class CommandActions {
 /** The executor's (and console's, and web's) id of a build: the scheduler's number as text. */
 export function buildKey(buildId: number): string {
   return String(buildId);
+}
+
+/** The files' owner for a job's `user` given as `uid[:gid]`; a user name keeps root's (docs/jobs.md). */
+export function ownerOf(user: string | undefined): WorkspaceTarOptions {
+  const m = user === undefined ? null : /^(\d+)(?::(\d+))?$/.exec(user);
+  return m ? { owner: { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) } } : {};
 }
 
 /** What a build is told about a change of its state. */

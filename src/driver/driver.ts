@@ -7,12 +7,16 @@ import type { Command, SchedulerEvent } from "../scheduler/index.ts";
 import type { Reporter } from "../sources/source.ts";
 import type { Journal } from "../store/journal.ts";
 import { buildKey, CommandActions, type Input } from "./actions.ts";
+import { DriverListeners } from "./observers.ts";
 import { describeCommand, describeEvent } from "./oplog.ts";
 import { ReportOutbox } from "./outbox.ts";
 import { type ParkedChange, type Progress, park, release } from "./parked.ts";
-import { type DriverSnapshot, type HeldMerge, keyOf, type SchedulerPort } from "./ports.ts";
+import { InFlight } from "./in-flight.ts";
+import type { DriverObserver, DriverSnapshot, DriverStep, SchedulerPort } from "./ports.ts";
+import { recordInput } from "./history.ts";
+import { applyReload, describeStranded, type ReloadRequest, type StrandedItem, strandedOf } from "./reload.ts";
 
-export type { DriverSnapshot, SchedulerPort } from "./ports.ts";
+export type { DriverObserver, DriverSnapshot, DriverStep, SchedulerPort } from "./ports.ts";
 
 export interface DriverOptions {
   config: GateboxConfig;
@@ -31,6 +35,9 @@ export interface DriverOptions {
   secrets?: ReadonlyMap<string, Secret>;
 }
 
+/** What the loop takes: the actions' inputs, and a reloaded config. */
+type Inbox = Input | { kind: "reload"; request: ReloadRequest };
+
 
 /**
  * Carries out the scheduler's commands with the real merger, executor and reporter, and feeds
@@ -41,44 +48,46 @@ export interface DriverOptions {
  * re-sent (reporters tolerate repeats).
  */
 export class Driver {
-  private readonly merges = new Map<number, HeldMerge>();
-  private readonly outstanding = new Map<string, Command>();
+  private readonly inFlight: InFlight;
   private readonly actions: CommandActions;
-  private readonly inbox: Input[] = [];
+  private readonly inbox: Inbox[] = [];
   private pumping: Promise<void> = Promise.resolve();
   /** Set before a pump starts (so inputs pushed from inside a step only queue), cleared as it ends. */
   private pumpRunning = false;
   private stopped = false;
   private readonly now: () => number;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners: DriverListeners;
   private parked: ParkedChange[] = [];
   private readonly unparkListeners = new Set<(entry: ParkedChange) => void>();
+  /** The config in force: the one given, until a reload replaces it. */
+  private config: GateboxConfig;
+  private secrets: ReadonlyMap<string, Secret> | undefined;
 
   constructor(private readonly opts: DriverOptions) {
     this.now = opts.now ?? (() => Date.now() / 1000);
+    this.listeners = new DriverListeners(opts.log);
+    this.config = opts.config;
+    this.secrets = opts.secrets;
+    this.inFlight = new InFlight(opts.snapshot);
     const stopped = () => this.stopped;
+    const config = () => this.config;
     this.actions = new CommandActions({
-      config: opts.config,
+      get config() {
+        return config();
+      },
       merger: opts.merger,
       executor: opts.executor,
       outbox: new ReportOutbox({ reporter: opts.reporter, log: opts.log, stopped, ...(opts.retryDelay ? { retryDelay: opts.retryDelay } : {}) }),
       ...(opts.retryDelay ? { retryDelay: opts.retryDelay } : {}),
       log: opts.log,
-      merge: (mergeId) => this.merges.get(mergeId),
-      lastMergeOf: (itemId) => {
-        let last: HeldMerge | undefined;
-        let lastId = -1;
-        for (const [id, m] of this.merges) if (m.itemId === itemId && id > lastId) [last, lastId] = [m, id];
-        return last;
-      },
+      merge: (mergeId) => this.inFlight.merges.get(mergeId),
+      lastMergeOf: (itemId) => this.inFlight.lastMergeOf(itemId),
       isMerged: (changeId) => opts.core.isMerged(changeId),
-      secret: (name) => opts.secrets?.get(name)?.reveal(),
+      secret: (name) => this.secrets?.get(name)?.reveal(),
       push: (input) => this.push(input),
       stopped,
       recordEvent: (kind, payload) => this.opts.journal.event(this.now(), kind, payload),
     });
-    for (const [id, m] of Object.entries(opts.snapshot?.merges ?? {})) this.merges.set(Number(id), m);
-    for (const cmd of opts.snapshot?.outstanding ?? []) this.outstanding.set(keyOf(cmd), cmd);
     this.parked = opts.snapshot?.parked ?? [];
   }
 
@@ -90,6 +99,27 @@ export class Driver {
   /** Keeps a change out of its pipeline until what it depends on is there (saved like any input). */
   park(entry: ParkedChange): void {
     this.push({ kind: "park", entry });
+  }
+
+  /**
+   * Applies a reloaded config in the loop, between two inputs: the scheduler keeps its state under
+   * the new layout (queued items and running builds stay; new jobs apply to new buildsets), and
+   * the items the config has no place for leave (dequeued, logged). Resolves with those items;
+   * rejects, changing nothing, when the scheduler refuses the new layout.
+   */
+  reconfigure(config: GateboxConfig, secrets?: ReadonlyMap<string, Secret>): Promise<StrandedItem[]> {
+    return new Promise((resolve, reject) => {
+      if (this.stopped) return reject(new Error("gatebox is stopping"));
+      const done: ReloadRequest["done"] = (a) => (a.ok ? resolve(a.stranded) : reject(a.error));
+      this.push({ kind: "reload", request: { config, ...(secrets ? { secrets } : {}), done } });
+    });
+  }
+
+  /** At a start: dequeues the items the config in force has no place for (it changed while gatebox was down). */
+  dropStranded(): StrandedItem[] {
+    const stranded = strandedOf(this.opts.core, this.config);
+    this.dequeueStranded(stranded);
+    return stranded;
   }
 
   /** Calls `fn` with each parked change that may now enter (its dependencies are in, or merged). */
@@ -104,10 +134,12 @@ export class Driver {
 
   /** Calls `fn` after each input handled (the status may have changed); returns an unsubscribe. */
   subscribe(fn: () => void): () => void {
-    this.listeners.add(fn);
-    return () => {
-      this.listeners.delete(fn);
-    };
+    return this.listeners.subscribe(fn);
+  }
+
+  /** Calls `fn` with every input's event and commands once written (metrics); returns an unsubscribe. */
+  observe(fn: DriverObserver): () => void {
+    return this.listeners.observe(fn);
   }
 
   /** Resolves when every input so far has been handled (the commands may still be running). */
@@ -117,23 +149,29 @@ export class Driver {
 
   /** The merges the driver still holds: their states must outlive the merger's gc. */
   liveStates(): RepoState[] {
-    return [...this.merges.values()].map((m) => m.state);
+    return this.inFlight.liveStates();
+  }
+
+  /** The builds handed to the executor and not yet ended (their consoles and workspaces are in use). */
+  buildsInFlight(): string[] {
+    return this.inFlight.commands("start-build").map((c) => buildKey(c.buildId));
   }
 
   /** After a restart: removes orphan containers, then redoes what was in flight. */
   async resume(): Promise<void> {
-    const builds = [...this.outstanding.values()].filter((c) => c.type === "start-build");
-    const keep = new Set(builds.map((c) => buildKey(c.buildId)));
+    const keep = new Set(this.inFlight.commands("start-build").map((c) => buildKey(c.buildId)));
     const removed = await this.opts.executor.cleanupOrphans((id) => keep.has(id)).catch((err: Error) => {
       this.opts.log(`gatebox: could not clean up orphan containers: ${err.message}`);
       return [] as string[];
     });
     if (removed.length > 0) this.opts.log(`gatebox: removed ${removed.length} orphan build container(s)`);
-    const count = (type: Command["type"]) => [...this.outstanding.values()].filter((c) => c.type === type).length;
-    if (this.outstanding.size > 0) {
+    const all = this.inFlight.commands();
+    const count = (type: Command["type"]) => all.filter((c) => c.type === type).length;
+    if (all.length > 0) {
       this.opts.log(`gatebox: resuming after a restart: ${count("merge")} merge(s), ${count("start-build")} build(s), ${count("report")} report(s) were in flight`);
     }
-    for (const cmd of this.outstanding.values()) this.act(cmd, true);
+    this.listeners.resumed({ now: this.now(), event: null, commands: all, entered: false });
+    for (const cmd of all) this.act(cmd, true);
   }
 
   async stop(): Promise<void> {
@@ -141,7 +179,7 @@ export class Driver {
     await this.settled();
   }
 
-  private push(input: Input): void {
+  private push(input: Inbox): void {
     if (this.stopped) return;
     this.inbox.push(input);
     // `pumpRunning` is cleared in the same synchronous stretch in which the pump finds the inbox empty,
@@ -170,15 +208,20 @@ export class Driver {
     }
   }
 
-  private step(input: Input): void {
+  private step(input: Inbox): void {
     const now = this.now();
+    if (input.kind === "reload") {
+      this.reload(input.request, now);
+      return;
+    }
     let commands: Command[] = [];
     let entered = null as Extract<SchedulerEvent, { type: "enqueue" }> | null;
     let ready: ParkedChange[] = [];
+    let observed: DriverStep | null = null;
     const { journal, core } = this.opts;
     journal.transaction(() => {
       if (input.kind === "report-done") {
-        this.outstanding.delete(`report:${input.itemId}`);
+        this.inFlight.outstanding.delete(`report:${input.itemId}`);
         journal.event(now, "report-done", { itemId: input.itemId });
         this.save(null, now);
         return;
@@ -194,8 +237,8 @@ export class Driver {
         return;
       }
       const ev = input.event;
-      this.complete(ev);
-      this.journalInput(input, now);
+      this.inFlight.complete(ev);
+      recordInput(journal, input, now, { held: (id, m) => this.inFlight.merges.set(id, m), isMerged: (id) => core.isMerged(id) });
       const seq = journal.event(now, ev.type, ev);
       const before = ev.type === "enqueue" && core.isEnqueued(ev.pipeline, ev.change.id);
       commands = core.handle(ev, now);
@@ -204,7 +247,7 @@ export class Driver {
       if (said) this.opts.log(said);
       for (const cmd of commands) {
         journal.command(cmd, now, (itemId) => core.queueOf(itemId) ?? "");
-        this.track(cmd);
+        this.inFlight.track(cmd);
         const line = describeCommand(cmd);
         if (line) this.opts.log(line);
       }
@@ -216,33 +259,34 @@ export class Driver {
         ],
       });
       this.save(seq, now);
+      observed = { now, event: ev, commands, entered: entered !== null, ...(input.outcome ? { outcome: input.outcome } : {}) };
     });
     for (const entry of ready) for (const fn of this.unparkListeners) fn(entry);
-    for (const fn of this.listeners) {
-      try {
-        fn();
-      } catch (err) {
-        this.opts.log(`gatebox: a status listener failed: ${(err as Error).message}`);
-      }
-    }
+    this.listeners.notify(observed);
     if (entered) this.actions.start(entered.pipeline, entered.change);
     for (const cmd of commands) this.act(cmd, false);
   }
 
-  /** What an input tells the history beyond the event itself. */
-  private journalInput(input: Extract<Input, { kind: "event" }>, now: number): void {
-    const { journal } = this.opts;
-    const ev = input.event;
-    if (input.merged && ev.type === "merge-done") {
-      const { buildsetId: _, ...held } = input.merged;
-      this.merges.set(ev.mergeId, held);
-      journal.mergeDone(input.merged.buildsetId, input.merged.state);
+  /** A reloaded config: the core under its layout, then the items it has no place for leave. */
+  private reload(req: ReloadRequest, now: number): void {
+    const dequeue = (items: StrandedItem[]) => this.dequeueStranded(items);
+    const stranded = applyReload(req, now, { core: this.opts.core, journal: this.opts.journal, save: (t) => this.save(null, t), dequeue });
+    if (stranded instanceof Error) {
+      req.done({ ok: false, error: stranded });
+      return;
     }
-    if (input.place && ev.type === "build-started") journal.buildStarted(ev.buildId, now, { executor: input.place.executor, containerId: input.place.runId });
-    if (input.outcome && ev.type === "build-finished") journal.buildFinished(ev.buildId, input.outcome);
-    if (ev.type === "enqueue") journal.change(ev.change, now, this.opts.core.isMerged(ev.change.id) ? "MERGED" : "NEW");
-    if (ev.type === "abandon") journal.changeStatus(ev.changeId, "ABANDONED", now);
-    if (ev.type === "change-merged") journal.changeStatus(ev.changeId, "MERGED", now);
+    this.config = req.config;
+    if (req.secrets) this.secrets = req.secrets;
+    req.done({ ok: true, stranded });
+    this.listeners.notify(null);
+  }
+
+  private dequeueStranded(stranded: readonly StrandedItem[]): void {
+    for (const s of stranded) {
+      this.opts.log(describeStranded(s));
+      this.submit({ type: "dequeue", pipeline: s.pipeline, changeId: s.changeId });
+      if (s.requeue) this.submit({ type: "enqueue", pipeline: s.pipeline, change: s.requeue.change, needs: s.requeue.needs });
+    }
   }
 
   /** Takes what `progress` satisfies off the parked changes; returns those that may enter now. */
@@ -253,37 +297,12 @@ export class Driver {
     return ready;
   }
 
-  /** Completions take their command off the outstanding list; merge results are kept for builds. */
-  private complete(ev: SchedulerEvent): void {
-    if (ev.type === "merge-done" || ev.type === "merge-failed") this.outstanding.delete(`merge:${ev.mergeId}`);
-    if (ev.type === "build-finished" || ev.type === "build-cancelled") this.outstanding.delete(`build:${ev.buildId}`);
-    if (ev.type === "submit-done" || ev.type === "submit-failed") this.outstanding.delete(`report:${ev.itemId}`);
-  }
-
-  private track(cmd: Command): void {
-    switch (cmd.type) {
-      case "merge":
-      case "start-build":
-      case "report":
-        this.outstanding.set(keyOf(cmd), cmd);
-        return;
-      case "cancel-build":
-        this.outstanding.delete(`build:${cmd.buildId}`);
-        return;
-      case "dequeue":
-        for (const [id, m] of this.merges) if (m.itemId === cmd.itemId) this.merges.delete(id);
-        return;
-      default:
-        return;
-    }
-  }
-
   private save(lastSeq: number | null, now: number): void {
     const snapshot: DriverSnapshot = {
       version: 1,
       core: this.opts.core.toJSON(),
-      merges: Object.fromEntries(this.merges),
-      outstanding: [...this.outstanding.values()],
+      merges: Object.fromEntries(this.inFlight.merges),
+      outstanding: this.inFlight.commands(),
       parked: this.parked,
     };
     this.opts.journal.saveSnapshot(snapshot, lastSeq, now);

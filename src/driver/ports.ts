@@ -1,5 +1,6 @@
+import type { BuildOutcome } from "../executor/executor.ts";
 import type { RepoState } from "../merger/types.ts";
-import type { Command, SchedulerEvent } from "../scheduler/index.ts";
+import type { Command, Layout, SchedulerEvent, SchedulerView } from "../scheduler/index.ts";
 import type { StateChange } from "./jobs.ts";
 import type { ParkedChange } from "./parked.ts";
 
@@ -20,7 +21,27 @@ export interface SchedulerPort {
   isEnqueued(pipeline: string, changeId: string): boolean;
   /** The change is known merged (a submit of ours, or a change-merged event). */
   isMerged(changeId: string): boolean;
+  /** Every queue the layout has, with its items. */
+  view(): SchedulerView;
+  /** The same state under a new layout (a config reload); throws, keeping the old one, when refused. */
+  relayout(layout: Layout): void;
 }
+
+/** What one handled input did, for observers (metrics): the event and the commands it caused. */
+export interface DriverStep {
+  /** Seconds. */
+  now: number;
+  /** null: the driver resumed after a restart, and `commands` are those still in flight. */
+  event: SchedulerEvent | null;
+  commands: readonly Command[];
+  /** An enqueue the scheduler took (the change was not in that pipeline before). */
+  entered: boolean;
+  /** build-finished: what the executor said (absent when the driver ended the build itself, as ERROR). */
+  outcome?: BuildOutcome;
+}
+
+/** Hears every step of the driver; must be quick and must not throw (a throw is logged). */
+export type DriverObserver = (step: DriverStep) => void;
 
 /** Everything the driver must remember across a crash, saved with every event it handles. */
 export interface DriverSnapshot {

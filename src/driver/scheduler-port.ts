@@ -7,10 +7,23 @@ import type { SchedulerPort } from "./driver.ts";
 export class CorePort implements SchedulerPort {
   private viewCache: SchedulerView | null = null;
 
-  constructor(readonly scheduler: Scheduler) {}
+  constructor(
+    private scheduler: Scheduler,
+    private readonly options: SchedulerOptions = {},
+  ) {}
 
   static create(layout: Layout, options: SchedulerOptions, saved?: unknown): CorePort {
-    return new CorePort(saved === undefined ? new Scheduler(layout, options) : Scheduler.fromJSON(layout, saved, options));
+    return new CorePort(saved === undefined ? new Scheduler(layout, options) : Scheduler.fromJSON(layout, saved, options), options);
+  }
+
+  /**
+   * A new layout (a config reload): the same state, restored under it. Items of queues the layout
+   * no longer has stay in the state, unprocessed, until they are dequeued (reload.ts). On a
+   * layout the core refuses, it throws and the old one stays.
+   */
+  relayout(layout: Layout): void {
+    this.scheduler = Scheduler.fromJSON(layout, this.scheduler.toJSON(), this.options);
+    this.viewCache = null;
   }
 
   handle(event: SchedulerEvent, now: number): Command[] {

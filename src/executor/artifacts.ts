@@ -52,7 +52,8 @@ export interface ExtractOptions {
 /** Reads the tar to its end and writes the files that fit. Never throws for the archive's contents. */
 export async function extractArtifacts(tar: AsyncIterable<Uint8Array | string>, opts: ExtractOptions): Promise<ArtifactsCopy> {
   rmSync(opts.into, { recursive: true, force: true });
-  mkdirSync(opts.into, { recursive: true });
+  // Only gatebox's user reads artifacts (the web serves them): directories 0700, files 0600.
+  mkdirSync(opts.into, { recursive: true, mode: 0o700 });
   const writer = new ArtifactWriter(opts);
   const reader = new TarReader(writer);
   try {
@@ -93,8 +94,8 @@ class ArtifactWriter {
     }
     const target = join(this.opts.into, ...rel.split("/"));
     try {
-      mkdirSync(dirname(target), { recursive: true });
-      this.fd = openSync(target, "w", 0o644);
+      mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+      this.fd = openSync(target, "w", 0o600);
     } catch (err) {
       this.skip(`${rel} (${(err as Error).message})`);
       return;

@@ -25,7 +25,8 @@ export class ConsoleHub {
     readonly logDir: string,
     private readonly now: () => number = Date.now,
   ) {
-    mkdirSync(logDir, { recursive: true });
+    // Consoles may show what a job printed about the machine it ran on: only gatebox's user reads them.
+    mkdirSync(logDir, { recursive: true, mode: 0o700 });
   }
 
   pathOf(buildId: string): string {

@@ -50,7 +50,7 @@ export class ConsoleWriter {
     this.hide(secrets);
     let started = now();
     try {
-      this.fd = openSync(path, "a+");
+      this.fd = openSync(path, "a+", 0o600);
       const size = fstatSync(this.fd).size;
       const existing = size > 0 ? readHeaderLine(this.fd) : null;
       if (existing) {

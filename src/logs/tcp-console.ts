@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { ConsoleEvent } from "./console-format.ts";
-import { parseConsoleRequest, renderTcpEvent } from "./tcp-protocol.ts";
+import { parseConsoleRequest, TcpRenderer } from "./tcp-protocol.ts";
 
 /** What the listener needs from the console store: ConsoleHub satisfies it. */
 export interface ConsoleSource {
@@ -101,9 +101,11 @@ async function serve(socket: Socket, signal: AbortSignal, opts: TcpConsoleOption
     socket.end(`gatebox: no build ${req.buildId}\r\n`);
     return;
   }
+  // One renderer per connection: an escape sequence split across two events is still recognized.
+  const renderer = new TcpRenderer();
   for await (const batch of opts.consoles.watchBatches(req.buildId, signal)) {
     // One write per batch: a fast job read in big batches costs each watcher a few writes, not one per line.
-    const text = batch.map(renderTcpEvent).join("");
+    const text = batch.map((ev) => renderer.render(ev)).join("");
     if (text === "") continue;
     if (!socket.write(text)) await drained(socket, signal);
     if (signal.aborted) return;

@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
-import { readdir, rm } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { GateboxError, InfraError, InputError } from "../errors.ts";
 import { MergeConflictError, TreeMismatchError } from "./errors.ts";
 import { Semaphore } from "./keyed-lock.ts";
-import type { Merger } from "./merger.ts";
+import type { Merger, WorkspaceTarOptions } from "./merger.ts";
 import { type CommitInfo, type Head, type Identity, MergeSteps } from "./merge-steps.ts";
 import { RepoCache, type RepoCacheOptions } from "./repo-cache.ts";
 import {
@@ -18,7 +18,7 @@ import {
   type Workspace,
   type WorkspaceStrategy,
 } from "./types.ts";
-import { dematerialize, materialize, tarDirectory } from "./workspace.ts";
+import { Workspaces } from "./workspaces.ts";
 
 export interface GitMergerOptions extends RepoCacheOptions {
   /** Directory under which workspaces are made, one subdirectory per build. */
@@ -27,28 +27,30 @@ export interface GitMergerOptions extends RepoCacheOptions {
   readonly concurrency?: number;
   /** Committer of speculative merge commits. */
   readonly identity?: Identity;
-  /** Default `archive`, the fastest correct one measured by bench/merger/workspace.ts. */
+  /** Default `checkout`: a self-contained git repository per project (bench/merger/workspace.ts). */
   readonly workspaceStrategy?: WorkspaceStrategy;
+  /**
+   * The URL a `checkout` workspace's `origin` remote gets (stripped of any credentials); default
+   * `remoteUrl`; `null` for no remote at all.
+   */
+  readonly workspaceOrigin?: (project: string) => string | null;
   /** Clock for naming state refs (tests pass a fake one). */
   readonly now?: () => number;
 }
 
 const STATE_REFS = "refs/gatebox/states/";
 const MEMO_LIMIT = 10_000;
-const WORKSPACE_NAME = /^[A-Za-z0-9._-]+$/;
 
 /** The Merger over real git: a bare mirror per project, merges in the object database. */
 export class GitMerger implements Merger {
   private readonly cache: RepoCache;
   private readonly limit: Semaphore;
   private readonly identity: Identity;
-  private readonly strategy: WorkspaceStrategy;
+  private readonly workspaces: Workspaces;
   private readonly now: () => number;
   /** chain key (project, branch, type, tip, change commits…) → result: items behind reuse prefixes. */
   private readonly memo = new Map<string, Head>();
   private readonly inFlight = new Set<Promise<unknown>>();
-  /** Names of the workspaces this process prepared and has not removed. */
-  private readonly liveWorkspaces = new Set<string>();
   private refSeq = 0;
   private closed = false;
 
@@ -56,7 +58,15 @@ export class GitMerger implements Merger {
     this.cache = new RepoCache(options);
     this.limit = new Semaphore(options.concurrency ?? 2);
     this.identity = options.identity ?? { name: "gatebox", email: "gatebox@localhost" };
-    this.strategy = options.workspaceStrategy ?? "archive";
+    const origin = options.workspaceOrigin ?? options.remoteUrl;
+    this.workspaces = new Workspaces(this.cache, {
+      root: options.workspaceRoot,
+      strategy: options.workspaceStrategy ?? "checkout",
+      checkout: (project) => {
+        const url = origin(project);
+        return url === null ? {} : { origin: url };
+      },
+    });
     this.now = options.now ?? Date.now;
   }
 
@@ -76,52 +86,26 @@ export class GitMerger implements Merger {
   }
 
   prepareWorkspace(state: RepoState, name: string): Promise<Workspace> {
-    return this.track(async () => {
-      if (!WORKSPACE_NAME.test(name)) throw new InputError(`invalid workspace name ${JSON.stringify(name)}`);
-      const dir = join(this.options.workspaceRoot, name);
-      if (this.liveWorkspaces.has(name)) throw new GateboxError(`workspace ${dir} is in use`);
-      this.liveWorkspaces.add(name);
-      // Left over by a process that crashed mid-build: nobody uses it any more.
-      if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
-      const projects: Record<string, string> = {};
-      for (const project of Object.keys(state)) projects[project] = join(dir, project);
-      const workspace: Workspace = { dir, state, projects, strategy: this.strategy };
-      try {
-        // One project at a time: checkouts are disk-bound and the cores are shared.
-        for (const [project, projectState] of Object.entries(state)) {
-          const mirror = this.cache.pathOf(project);
-          const dest = projects[project]!;
-          if (this.strategy === "worktree") {
-            await this.cache.lock.run(project, () => materialize(this.strategy, mirror, projectState.commit, dest));
-          } else {
-            await materialize(this.strategy, mirror, projectState.commit, dest);
-          }
-        }
-      } catch (error) {
-        await this.removeWorkspace(workspace).catch(() => undefined);
-        throw error;
-      }
-      return workspace;
-    });
+    return this.track(() => this.workspaces.prepare(state, name));
   }
 
-  async removeWorkspace(workspace: Workspace): Promise<void> {
-    for (const [project, dest] of Object.entries(workspace.projects)) {
-      const mirror = this.cache.pathOf(project);
-      if (workspace.strategy === "worktree" && existsSync(mirror)) {
-        await this.cache.lock.run(project, () => dematerialize(workspace.strategy, mirror, dest));
-      } else {
-        await dematerialize(workspace.strategy, mirror, dest);
-      }
-    }
-    await rm(workspace.dir, { recursive: true, force: true });
-    if (workspace.dir === join(this.options.workspaceRoot, basename(workspace.dir))) {
-      this.liveWorkspaces.delete(basename(workspace.dir));
-    }
+  removeWorkspace(workspace: Workspace): Promise<void> {
+    return this.workspaces.remove(workspace);
   }
 
-  workspaceTar(workspace: Workspace, options: { includeGit?: boolean } = {}): Readable {
-    return tarDirectory(workspace.dir, options);
+  /** `.git` is included by default for the `checkout` strategy (self-contained), left out otherwise. */
+  workspaceTar(workspace: Workspace, options: WorkspaceTarOptions = {}): Readable {
+    return this.workspaces.tar(workspace, options);
+  }
+
+  /**
+   * Deletes the workspaces a crashed process left under the workspace root, except live ones and
+   * those `keep` names; returns the names deleted. Runs by itself (without `keep`) before the
+   * first workspace is prepared, unless called before that. Only in a root gatebox marked as its
+   * own (created by it, or empty when first used): a root that held other files is never swept.
+   */
+  cleanWorkspaces(keep?: (name: string) => boolean): Promise<string[]> {
+    return this.track(() => this.workspaces.clean(keep));
   }
 
   verifyTree(project: string, branch: string, expectedTree: string, landed?: string): Promise<ProjectState> {
@@ -171,6 +155,7 @@ export class GitMerger implements Merger {
             if (Number.isFinite(stamp) && stamp < cutoff) old.push(ref);
           }
           for (const ref of old) await git.run(["update-ref", "-d", ref]);
+          await this.cache.maintain(project);
           return old.length;
         });
       }

@@ -1,6 +1,16 @@
 import type { Readable } from "node:stream";
 import type { MergeRequest, ProjectState, RepoState, Workspace } from "./types.ts";
 
+export interface WorkspaceTarOptions {
+  /** Include `.git`; the default depends on the workspace's strategy (see `workspaceTar`). */
+  readonly includeGit?: boolean;
+  /**
+   * Who owns the files in the container: the user the build runs as (default root, 0:0). git
+   * refuses to work in a repository another user owns ("dubious ownership").
+   */
+  readonly owner?: { readonly uid: number; readonly gid: number };
+}
+
 /**
  * Builds speculative repository states for items and the workspaces their builds run in.
  *
@@ -34,9 +44,12 @@ export interface Merger {
 
   /**
    * Materialises `state` under the workspace root as `<root>/<name>/<project>` (one directory per
-   * project, checked out at its speculative commit). `name` (e.g. the build id) must be unique
-   * among live workspaces, [A-Za-z0-9._-]+; a directory of that name left over by an earlier
-   * process (a crash mid-build) is deleted first. On failure nothing is left behind.
+   * project, checked out at its speculative commit). With the default strategy each project is a
+   * self-contained git repository: `HEAD` on a local branch named like the target branch at the
+   * state's commit, its history and tags, a clean work tree, no credentials. `name` (e.g. the
+   * build id) must be unique among live workspaces, [A-Za-z0-9._-]+; a directory of that name
+   * left over by an earlier process (a crash mid-build) is deleted first, and before the first
+   * workspace the implementation sweeps every leftover. On failure nothing is left behind.
    */
   prepareWorkspace(state: RepoState, name: string): Promise<Workspace>;
 
@@ -45,11 +58,13 @@ export interface Merger {
 
   /**
    * A tar stream of the workspace's contents (paths relative to the workspace directory, i.e.
-   * `<project>/…`), for Docker's putArchive. `.git` entries are left out unless `includeGit`:
-   * in a worktree or shared clone they point into the host's cache and would dangle in a
-   * container. The stream errors (InfraError) if tar fails.
+   * `<project>/…`), for Docker's putArchive. `.git` is included by default when the workspace's
+   * strategy makes self-contained repositories (`checkout`, the default); otherwise only with
+   * `includeGit` (a worktree's or shared clone's `.git` points into the host's cache and dangles
+   * in a container). Members belong to `owner` (default root). The stream errors (InfraError)
+   * if tar fails.
    */
-  workspaceTar(workspace: Workspace, options?: { includeGit?: boolean }): Readable;
+  workspaceTar(workspace: Workspace, options?: WorkspaceTarOptions): Readable;
 
   /**
    * After a submit: fetches `branch` and compares with `expectedTree` the tree of the commit the
@@ -63,7 +78,8 @@ export interface Merger {
    * Deletes private state refs older than `maxAgeMs`, except those pointing at a commit in `keep`
    * (the states the driver still holds: items in a queue, builds that may still need a
    * workspace); returns how many refs were deleted. Without `keep`, age alone decides, so a caller
-   * that still holds states must pass them.
+   * that still holds states must pass them. Also repacks the mirrors that need it into one pack
+   * with a reachability bitmap (what keeps workspaces cheap), losing no object.
    */
   gc(maxAgeMs: number, keep?: ReadonlySet<string>): Promise<number>;
 

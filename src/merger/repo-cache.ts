@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { InfraError, InputError } from "../errors.ts";
 import { basicAuthEnv, GitRunner, redact } from "./git.ts";
@@ -20,9 +20,12 @@ export interface RepoCacheOptions {
 }
 
 const PROJECT_NAME = /^[A-Za-z0-9_.+-]+(\/[A-Za-z0-9_.+-]+)*$/;
+/** A mirror is packed (`maintain`) from this many loose objects, or this many packs. */
+const LOOSE_LIMIT = 1000;
+const PACK_LIMIT = 10;
 
 /**
- * One bare mirror per project, updated incrementally. Branches are mirrored on every update;
+ * One bare mirror per project, updated incrementally. Branches and tags are mirrored on every update;
  * change refs (immutable in Gerrit) are fetched once, on demand. The remote URL is passed per
  * fetch, never written to the repository's config.
  *
@@ -53,10 +56,12 @@ export class RepoCache {
    */
   async update(project: string, changeRefs: readonly string[] = []): Promise<void> {
     const dir = this.pathOf(project);
-    if (!existsSync(join(dir, "HEAD"))) await this.create(dir);
+    const fresh = !existsSync(join(dir, "HEAD"));
+    if (fresh) await this.create(dir);
     const git = new GitRunner(dir);
     const missing = await this.missingRefs(git, changeRefs);
-    const refspecs = ["+refs/heads/*:refs/heads/*", ...missing.map((ref) => `+${ref}:${ref}`)];
+    // Tags too, so a workspace's `git describe` finds the ones in its history.
+    const refspecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", ...missing.map((ref) => `+${ref}:${ref}`)];
     const url = this.options.remoteUrl(project);
     const creds = this.options.credentials?.(project);
     const env = creds ? basicAuthEnv(creds.username, creds.password) : {};
@@ -66,6 +71,8 @@ export class RepoCache {
       const detail = error instanceof Error ? error.message : String(error);
       throw new InfraError(`cannot fetch ${project} from ${redact(url)}: ${detail}`, 1, { cause: error });
     }
+    // The bitmap right away: workspaces are cheap from the first build, not from the first gc.
+    if (fresh) await this.maintain(project);
   }
 
   /** The commit a ref or revision names in a project's mirror; InfraError when it is missing. */
@@ -77,8 +84,31 @@ export class RepoCache {
     }
   }
 
+  /**
+   * Packs a mirror's loose objects and small packs and writes a multi-pack index with a
+   * reachability bitmap, when it needs it (no bitmap yet, LOOSE_LIMIT loose objects or PACK_LIMIT
+   * packs); returns whether it did. The bitmap is what keeps a `checkout` workspace cheap on a long
+   * history: the objects of a state's history are counted from it instead of by walking every
+   * tree (bench/merger/workspace.ts). Geometric: the big pack of the history is left alone while
+   * the small ones are rolled together. No object is deleted, reachable or not: nothing is lost
+   * that an in-process memo or a build could still name. Call inside `lock.run(project, …)`.
+   */
+  async maintain(project: string): Promise<boolean> {
+    const dir = this.pathOf(project);
+    const git = new GitRunner(dir);
+    const counts = new Map(
+      (await git.run(["count-objects", "-v"])).split("\n").map((line) => line.split(": ") as [string, string]),
+    );
+    const loose = Number(counts.get("count") ?? 0);
+    const packs = Number(counts.get("packs") ?? 0);
+    const bitmap = (await readdir(join(dir, "objects", "pack")).catch(() => [])).some((f) => f.endsWith(".bitmap"));
+    if (packs + loose === 0 || (bitmap && loose < LOOSE_LIMIT && packs < PACK_LIMIT)) return false;
+    await git.run(["repack", "--geometric=2", "-d", "--write-midx", "--write-bitmap-index", "--quiet"]);
+    return true;
+  }
+
   private async create(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const git = new GitRunner(dir);
     await git.run(["init", "--quiet", "--bare"]);
     // Automatic gc could run in the background while we hold no lock; we collect garbage ourselves.

@@ -58,12 +58,14 @@ export interface Workspace {
 
 /**
  * How a workspace is materialised from the repo cache (bench/merger/workspace.ts measures them):
+ * - `checkout` (the default): `git init` + `git fetch <cache> <commit>` + `read-tree -u`: a
+ *   self-contained repository on a local branch named like the target branch, with history;
  * - `archive`: `git archive | tar -x`; files only, no `.git` (self-contained, the fastest);
  * - `worktree`: `git worktree add --detach` on the cache; `.git` is a pointer into the cache;
  * - `clone-shared`: `git clone --shared` + checkout; objects borrowed via alternates;
  * - `clone-reference`: `git clone --reference` + checkout; the same borrowing, by another path.
  */
-export type WorkspaceStrategy = "archive" | "worktree" | "clone-shared" | "clone-reference";
+export type WorkspaceStrategy = "checkout" | "archive" | "worktree" | "clone-shared" | "clone-reference";
 
 /** `1234,2`: Zuul's way of naming a patchset in messages. */
 export function changeLabel(change: Pick<ChangeRef, "number" | "patchset">): string {

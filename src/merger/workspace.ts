@@ -3,21 +3,28 @@ import { mkdir, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { PassThrough, type Readable } from "node:stream";
 import { InfraError } from "../errors.ts";
+import { type CheckoutOptions, checkoutInto } from "./checkout.ts";
 import { baseEnv, GitRunner } from "./git.ts";
-import type { WorkspaceStrategy } from "./types.ts";
+import type { WorkspaceTarOptions } from "./merger.ts";
+import type { ProjectState, WorkspaceStrategy } from "./types.ts";
 
 /**
- * Checks out `commit` from the bare mirror at `mirror` into the new directory `dest`.
- * `worktree` registers the checkout in the mirror: call it under the mirror's lock.
+ * Checks out `state.commit` from the bare mirror at `mirror` into the new directory `dest`.
+ * `worktree` registers the checkout in the mirror: call it under the mirror's lock. `options`
+ * only concern `checkout` (the self-contained repository).
  */
 export async function materialize(
   strategy: WorkspaceStrategy,
   mirror: string,
-  commit: string,
+  state: Pick<ProjectState, "branch" | "commit">,
   dest: string,
+  options: CheckoutOptions = {},
 ): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
+  const commit = state.commit;
   switch (strategy) {
+    case "checkout":
+      return checkoutInto(mirror, state, dest, options);
     case "archive":
       await mkdir(dest);
       return archiveInto(mirror, commit, dest);
@@ -65,13 +72,22 @@ async function archiveInto(mirror: string, commit: string, dest: string): Promis
   }
 }
 
+/** Whether a strategy's `.git` works on its own once copied elsewhere (into a container). */
+export function isSelfContained(strategy: WorkspaceStrategy): boolean {
+  return strategy === "checkout";
+}
+
 /**
- * A tar stream of `dir`'s contents (members named relative to `dir`, sorted for determinism).
+ * A tar stream of `dir`'s contents (members named relative to `dir`, sorted for determinism),
+ * without `.git` unless `includeGit`. Members are owned by `owner` (root by default): git refuses
+ * a repository owned by another user ("dubious ownership"), so a workspace extracted in a
+ * container must belong to the user the build runs as, not to whichever user gatebox runs as.
  * The returned stream errors with InfraError when tar exits non-zero, so a consumer never mistakes
  * a truncated archive for a complete one.
  */
-export function tarDirectory(dir: string, options: { includeGit?: boolean } = {}): Readable {
-  const args = ["-c", "-f", "-", "--sort=name", "--numeric-owner", "-C", dir];
+export function tarDirectory(dir: string, options: WorkspaceTarOptions = {}): Readable {
+  const { uid, gid } = options.owner ?? { uid: 0, gid: 0 };
+  const args = ["-c", "-f", "-", "--sort=name", "--numeric-owner", `--owner=${uid}`, `--group=${gid}`, "-C", dir];
   if (!options.includeGit) args.push("--exclude=.git");
   args.push(".");
   const child = spawn("tar", args, { stdio: ["ignore", "pipe", "pipe"], env: baseEnv() });

@@ -4,8 +4,9 @@ import type { AdminActions } from "../web/app.ts";
 import type { Gate } from "./gate.ts";
 
 /** The API's admin actions as scheduler events; names that are not there are the user's error. */
-export function adminActions(config: GateboxConfig, gate: Gate | null): AdminActions {
+export function adminActions(current: () => GateboxConfig, gate: Gate | null): AdminActions {
   const need = (pipeline: string): Gate => {
+    const config = current();
     if (!gate) throw new InputError("no Gerrit connection is configured: there is nothing to act on");
     if (!config.pipelines.some((p) => p.name === pipeline)) throw new InputError(`pipeline: no pipeline named '${pipeline}'`);
     return gate;
@@ -16,7 +17,7 @@ export function adminActions(config: GateboxConfig, gate: Gate | null): AdminAct
   return {
     async enqueue({ pipeline, project, change }) {
       const g = need(pipeline);
-      const p = config.projects.find((x) => x.name === project);
+      const p = current().projects.find((x) => x.name === project);
       if (!p) throw new InputError(`project: no project named '${project}' is configured`);
       if (!p.pipelines.has(pipeline)) throw new InputError(`project: ${project} does not take part in the ${pipeline} pipeline`);
       await g.enqueue(pipeline, project, change);

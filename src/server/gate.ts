@@ -2,12 +2,16 @@ import { join } from "node:path";
 import type { GateboxConfig } from "../config/model.ts";
 import type { Secret } from "../config/secret.ts";
 import { enqueueByHand, type IntakeOptions, intake, retryParked } from "../driver/intake.ts";
+import type { StrandedItem } from "../driver/reload.ts";
 import { restoreDriver } from "../driver/restore.ts";
+import { startTimers, type TimerClock } from "../driver/timer.ts";
 import { Executor } from "../executor/executor.ts";
 import { findRunner } from "../executor/find-runner.ts";
 import { type EngineStatus, ExecutorPool } from "../executor/pool.ts";
 import { ConsoleHub } from "../logs/console-hub.ts";
 import { GitMerger } from "../merger/git-merger.ts";
+import { type ExecutorSlots, type GateMetrics, slotsOf } from "../metrics/metrics.ts";
+import { metricsObserver } from "../metrics/observer.ts";
 import type { SchedulerEvent, SchedulerView } from "../scheduler/index.ts";
 import { connectGerrit } from "../sources/gerrit/connection.ts";
 import type { GerritSourceState } from "../sources/gerrit/poller.ts";
@@ -23,11 +27,22 @@ export interface Gate {
   sourceHealth(): PollStatus | null;
   /** Whether each executor's engine answers. */
   executorHealth(): EngineStatus[];
+  /** Each executor's slots, used and total (metrics). */
+  executorSlots(): ExecutorSlots[];
+  /** Builds under way: retention spares their consoles and artifacts. */
+  buildsInFlight(): ReadonlySet<string>;
+  /** Removes workspaces no build uses (left by a crash); resolves with their names. */
+  cleanWorkspaces(): Promise<string[]>;
   consoles: ConsoleHub;
   view(): SchedulerView;
   submit(event: SchedulerEvent): void;
   subscribe(fn: () => void): () => void;
   isEnqueued(pipeline: string, changeId: string): boolean;
+  /**
+   * Applies a reloaded config (server/reload.ts) in the driver's loop: pipelines, jobs and projects
+   * now; resolves with the items that left because the config has no place for them.
+   */
+  reconfigure(next: GateboxConfig, jobSecrets: ReadonlyMap<string, Secret>): Promise<StrandedItem[]>;
   /** Reads the change's current patchset from Gerrit and enqueues it (the admin action). */
   enqueue(pipeline: string, project: string, number: number): Promise<void>;
   /** Every input handled so far is persisted (tests and shutdown). */
@@ -47,7 +62,9 @@ export async function startGate(
   secrets: { password: Secret; jobSecrets: ReadonlyMap<string, Secret> },
   store: OpenStore,
   log: (line: string) => void,
+  extras: { metrics?: GateMetrics; clock?: TimerClock } = {},
 ): Promise<Gate> {
+  const { metrics } = extras;
   const { password } = secrets;
   const gerrit = config.gerrit;
   if (!gerrit) throw new Error("startGate needs a Gerrit connection");
@@ -55,6 +72,8 @@ export async function startGate(
     cacheDir: join(config.dataDir, "git"),
     workspaceRoot: config.workspaceDir,
     remoteUrl: (project) => `${gerrit.gitUrl}/a/${project}`,
+    // The checkout's origin names the project without the authenticated /a/ prefix or credentials.
+    workspaceOrigin: (project) => `${gerrit.gitUrl}/${project}`,
     credentials: () => ({ username: gerrit.user, password: password.reveal() }),
   });
   const instance = `gatebox-${Bun.hash(config.dataDir).toString(16).slice(0, 8)}`;
@@ -62,7 +81,15 @@ export async function startGate(
   const executors: Executor[] = [];
   for (const e of config.executors) {
     const runner = await findRunner(
-      { kind: e.type, ...(e.endpoint ? { endpoint: e.endpoint } : {}), baseDir: join(config.dataDir, "local-builds", e.name) },
+      {
+        kind: e.type,
+        endpoint: e.endpoint,
+        tls: e.tls,
+        sshKey: e.sshKey,
+        sshHostKey: e.sshHostKey,
+        insecure: e.insecure,
+        baseDir: join(config.dataDir, "local-builds", e.name),
+      },
       instance,
       `executors[${e.name}]`,
     );
@@ -78,6 +105,7 @@ export async function startGate(
     cursor: new SqliteStateStore<GerritSourceState>(store.db, "gerrit"),
     artifactsOf: (buildId) => listArtifacts(config.dataDir, buildId).map((a) => a.path),
     log,
+    ...(metrics ? { onExchange: (outcome) => metrics.gerritRequest(outcome) } : {}),
     sink: async (events) => {
       for (const ev of events) await intake(intakeOptions, ev);
       // The cursor is saved after the sink: make sure the scheduler has persisted these first.
@@ -86,7 +114,10 @@ export async function startGate(
   });
   const journal = new Journal(store.db);
   const { driver, core } = restoreDriver({ config, journal, merger, executor: pool, reporter, capacity: pool.capacity, log, secrets: secrets.jobSecrets });
+  if (metrics) driver.observe(metricsObserver(metrics, { enqueuedAt: (itemId) => enqueuedAt(core.view(), itemId) }));
   await driver.resume();
+  // Items the config has no place for (it changed while gatebox was down) leave now.
+  driver.dropStranded();
   const intakeOptions: IntakeOptions = {
     config,
     lookup,
@@ -97,6 +128,13 @@ export async function startGate(
     log,
   };
   driver.whenUnparked((entry) => void retryParked(intakeOptions, entry));
+  const timers = startTimers({
+    config,
+    submit: (ev) => driver.submit(ev),
+    isEnqueued: (pipeline, changeId) => core.isEnqueued(pipeline, changeId),
+    log,
+    ...(extras.clock ? { clock: extras.clock } : {}),
+  });
   const polling = source ? startPolling(source, gerrit.url, `every ${gerrit.pollInterval}s for ${projects.length} project(s)`, log) : null;
   if (!source) log("gatebox: no projects are configured; nothing to poll");
   const gc = setInterval(() => {
@@ -115,10 +153,24 @@ export async function startGate(
     consoles,
     sourceHealth: () => source?.status() ?? null,
     executorHealth: () => pool.engines(),
+    executorSlots: () => executors.map(slotsOf),
+    buildsInFlight: () => new Set(driver.buildsInFlight()),
+    cleanWorkspaces: () => {
+      const inFlight = new Set(driver.buildsInFlight());
+      return merger.cleanWorkspaces((name) => inFlight.has(name));
+    },
     view: () => core.view(),
     submit: (ev) => driver.submit(ev),
     subscribe: (fn) => driver.subscribe(fn),
     isEnqueued: (pipeline, changeId) => core.isEnqueued(pipeline, changeId),
+    async reconfigure(next, jobSecrets) {
+      const stranded = await driver.reconfigure(next, jobSecrets);
+      intakeOptions.config = next;
+      // The source and the lookup read this list at each poll: the new projects are polled from now on.
+      projects.splice(0, projects.length, ...next.projects.map((p) => p.name));
+      timers.update(next);
+      return stranded;
+    },
     async enqueue(pipeline, project, number) {
       await enqueueByHand(intakeOptions, pipeline, project, number);
       await driver.settled();
@@ -127,11 +179,18 @@ export async function startGate(
     async stop() {
       clearInterval(gc);
       clearInterval(pings);
+      timers.stop();
       await polling?.stop();
       await driver.stop();
       await merger.close();
     },
   };
+}
+
+/** When the item entered its pipeline (unix seconds), while it is in a queue. */
+function enqueuedAt(view: SchedulerView, itemId: number): number | undefined {
+  for (const p of view.pipelines) for (const q of p.queues) for (const i of q.items) if (i.itemId === itemId) return i.enqueuedAt;
+  return undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, statSync } from "node:fs";
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { Database } from "bun:sqlite";
 import { drizzle } from "drizzle-orm/bun-sqlite";
@@ -49,7 +49,10 @@ const RESTORE = "Restore it from a backup, or start with another --data director
  * applies pending migrations. Anything wrong with the file is a StoreUnusableError naming it.
  */
 export function openDatabase(path: string): OpenStore {
-  if (path !== ":memory:") checkPlace(path);
+  if (path !== ":memory:") {
+    checkPlace(path);
+    privateFile(path);
+  }
   let sqlite: Database;
   try {
     sqlite = new Database(path, { create: true, strict: true });
@@ -112,7 +115,8 @@ function wrap(sqlite: Database, path: string): OpenStore {
 function checkPlace(path: string): void {
   const dir = dirname(path);
   try {
-    mkdirSync(dir, { recursive: true });
+    // The store holds every change's history and who approved it: only gatebox's user reads it.
+    mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
   } catch (err) {
     const code = errnoCode(err);
     const why = code === "EEXIST" || code === "ENOTDIR" ? "it, or a directory above it, is not a directory" : errnoText(err);
@@ -128,6 +132,25 @@ function checkPlace(path: string): void {
   // SQLite writes the -wal and -shm files beside the database: the directory must be writable too.
   mustWrite(dir, constants.W_OK | constants.X_OK);
   if (st) mustWrite(path, constants.R_OK | constants.W_OK);
+}
+
+/** Directories and files gatebox creates: its user's alone (the umask may only narrow it further). */
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
+
+/**
+ * The database file is made 0600 before SQLite opens it (created empty if it is new: SQLite reads
+ * an empty file as a new database), so its -wal and -shm, which SQLite creates with the mode of
+ * the database file, are 0600 too. An existing store from before is narrowed the same way.
+ */
+function privateFile(path: string): void {
+  try {
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT, PRIVATE_FILE));
+    chmodSync(path, PRIVATE_FILE);
+    for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, PRIVATE_FILE);
+  } catch {
+    // Not ours to change (another owner, a read-only mount): opening it says what is wrong.
+  }
 }
 
 function mustWrite(path: string, mode: number): void {

@@ -28,7 +28,8 @@ export interface ChangeRequest {
  * The admin actions, wired by server.ts to the scheduler (as enqueue / dequeue / promote events).
  * Each resolves once the scheduler has taken the event. Throw InputError for a request that
  * names something that is not there (unknown pipeline, change not in that pipeline): the API
- * answers 400 with the message. Any other error is a 500 and is logged.
+ * answers 400 with the message. Any other GateboxError is a 4xx with its message (404 when the
+ * source answered 404, e.g. a change Gerrit does not have; else 422); anything else a 500, logged.
  */
 export interface AdminActions {
   enqueue(req: EnqueueRequest): Promise<void>;
@@ -71,6 +72,14 @@ export interface WebContext {
   /** `web.admin-token`, resolved; null disables the admin actions (every call is 401). */
   adminToken: Secret | null;
   actions: AdminActions;
+  /**
+   * Host header values the server answers for (DNS-rebinding guard, src/web/hosts.ts), lowercase
+   * `name:port`: server.ts gives webHosts() of web.url and the listen address. Any other Host is a
+   * 421. Without a list (an app built in a test), the loopback names on any port.
+   */
+  allowedHosts?: readonly string[];
+  /** Where a bug's stack goes (a 500 never carries it): the operator's log; default stderr. */
+  log?: (line: string) => void;
   /** Whether gatebox can do its job (server/health.ts); cheap enough to call per request. Default: always ok. */
   health?(): HealthReport;
   /** Unix seconds; default Date.now() / 1000. */

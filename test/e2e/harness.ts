@@ -13,6 +13,8 @@ import { ensureBinary } from "../support/binary.ts";
  */
 
 export const PROJECT = "org/project";
+/** The post pipeline's publish job gets this secret (post-review); check and gate jobs never do. */
+export const PUBLISH_TOKEN = "publish-s3cret-7f3a";
 
 /** The job every change runs: fails when BROKEN is in the tested tree, else sleeps and passes. */
 export function defaultJob(jobSeconds: number): string {
@@ -30,6 +32,10 @@ export interface ConfigOptions {
   gerritTimeout?: string;
   /** More projects, each sharing one gate queue ("integrated") with PROJECT. */
   moreProjects?: string[];
+  /** The jobs' image (default the busybox test image). */
+  image?: string;
+  /** Files every project starts with, besides README.md. */
+  files?: Record<string, string>;
 }
 
 export function gateConfig(sim: GerritSimulator, dataDir: string, port: number, job: string, opts: ConfigOptions = {}): string {
@@ -43,6 +49,8 @@ connections:
     poll-interval: 1s
     full-sweep-interval: 30s
     timeout: ${opts.gerritTimeout ?? "30s"}
+secrets:
+  PUBLISH_TOKEN: {env: GATEBOX_TEST_PUBLISH_TOKEN}
 web:
   listen: 127.0.0.1:${port}
   console-listen: false
@@ -70,21 +78,22 @@ pipelines:
     failure: {gerrit: {labels: {Verified: -2}}}
   - name: post
     manager: independent
+    post-review: true
     trigger:
       gerrit:
         - event: change-merged
 jobs:
   - name: unit
-    image: gatebox-test/busybox:latest
+    image: ${opts.image ?? "gatebox-test/busybox:latest"}
     timeout: 2m
     run: |
 ${job.split("\n").map((l) => `      ${l}`).join("\n")}
   - name: publish
-    image: gatebox-test/busybox:latest
+    image: ${opts.image ?? "gatebox-test/busybox:latest"}
     timeout: 1m
+    secrets: [PUBLISH_TOKEN]
     run: |
-      cd /work/${PROJECT}
-      echo "publishing $(ls | tr '\\n' ' ')"
+      echo "publishing $(ls | tr '\\n' ' ') with token=$PUBLISH_TOKEN"
 projects:
 ${[PROJECT, ...(opts.moreProjects ?? [])]
   .map((p) => `  - name: ${p}\n    check: {jobs: [unit]}\n    gate: {jobs: [unit]${opts.moreProjects ? ", queue: integrated" : ""}}\n    post: {jobs: [publish]}`)
@@ -108,7 +117,7 @@ export interface Running {
 export function startGatebox(configPath: string, password: string, cwd: string): Running {
   const proc = spawn(ensureBinary(), ["serve", "--config", configPath], {
     cwd,
-    env: { ...process.env, GATEBOX_GERRIT_PASSWORD: password },
+    env: { ...process.env, GATEBOX_GERRIT_PASSWORD: password, GATEBOX_TEST_PUBLISH_TOKEN: PUBLISH_TOKEN },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -145,7 +154,7 @@ export interface Workspace {
 export async function setUp(jobSeconds = 1, job = defaultJob(jobSeconds), opts: ConfigOptions = {}): Promise<Workspace> {
   const dir = mkdtempSync(join(tmpdir(), "gatebox-e2e-"));
   const sim = await GerritSimulator.start();
-  for (const p of [PROJECT, ...(opts.moreProjects ?? [])]) await sim.createProject(p, { files: { "README.md": "# project\n" } });
+  for (const p of [PROJECT, ...(opts.moreProjects ?? [])]) await sim.createProject(p, { files: { "README.md": "# project\n", ...opts.files } });
   const port = await freePort();
   const dataDir = join(dir, "data");
   const configPath = join(dir, "gatebox.yaml");

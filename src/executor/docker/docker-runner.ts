@@ -4,7 +4,7 @@ import type { EngineResources, Run, RunOutput, RunRequest, Runner } from "../run
 import { ensureDir } from "./archive.ts";
 import { containerName, instanceFilter, LABEL_BUILD, toContainerOptions } from "./convert.ts";
 import { DockerRun } from "./docker-run.ts";
-import { DEFAULT_DOCKER_ENDPOINT, parseDockerEndpoint } from "./endpoint.ts";
+import { accessHint, DEFAULT_DOCKER_ENDPOINT, dockerOptions, type EndpointAccess } from "./endpoint.ts";
 import {
   daemonMessage,
   isNameConflict,
@@ -15,9 +15,11 @@ import {
 } from "./errors.ts";
 import { pullImage } from "./pull.ts";
 
-export interface DockerRunnerOptions {
-  /** unix:///path, /path or tcp://HOST:PORT. Default unix:///var/run/docker.sock. */
-  endpoint?: string;
+export interface DockerRunnerOptions extends EndpointAccess {
+  /** unix:///path, /path, tcp://HOST:PORT or ssh://USER@HOST[:PORT]. Default unix:///var/run/docker.sock. */
+  endpoint?: string | undefined;
+  /** Names the config entry in error messages (`executors[ci]`). */
+  where?: string;
   /** Names this gatebox process's containers (label gatebox.instance), for orphan cleanup. */
   instance: string;
   /** Give up on an image pull after this long. Default 10 minutes. */
@@ -38,7 +40,8 @@ export class DockerRunner implements Runner {
 
   constructor(opts: DockerRunnerOptions) {
     this.endpoint = opts.endpoint ?? DEFAULT_DOCKER_ENDPOINT;
-    this.docker = new Docker(parseDockerEndpoint(this.endpoint));
+    // TLS and SSH key files are read here, once: a missing one is an InputError naming the field.
+    this.docker = new Docker(dockerOptions(this.endpoint, opts, opts.where));
     this.instance = opts.instance;
     this.pullTimeoutMs = opts.pullTimeoutMs ?? 10 * 60_000;
   }
@@ -47,7 +50,9 @@ export class DockerRunner implements Runner {
     try {
       await this.docker.ping();
     } catch (err) {
-      throw new InfraError(`docker: no engine answers at ${this.endpoint}: ${daemonMessage(err)}`, 1, { cause: err });
+      const hint = accessHint(err, this.endpoint);
+      const why = `${daemonMessage(err)}${hint ? ` (${hint})` : ""}`;
+      throw new InfraError(`docker: no engine answers at ${this.endpoint}: ${why}`, 1, { cause: err });
     }
   }
 

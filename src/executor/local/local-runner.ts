@@ -38,7 +38,7 @@ export class LocalRunner implements Runner {
 
   async ping(): Promise<void> {
     try {
-      mkdirSync(this.baseDir, { recursive: true });
+      mkdirSync(this.baseDir, { recursive: true, mode: 0o700 });
     } catch (err) {
       throw new InfraError(`local: cannot create ${this.baseDir}: ${(err as Error).message}`, 1, { cause: err });
     }
@@ -54,7 +54,7 @@ export class LocalRunner implements Runner {
     const dir = this.dirOf(req.buildId);
     const paths = new LocalPaths(dir, req.job);
     removeBuildDirs(dir);
-    writeFileSync(`${dir}.json`, JSON.stringify({ buildId: req.buildId, pid: null }));
+    writeFileSync(`${dir}.json`, JSON.stringify({ buildId: req.buildId, pid: null }), { mode: 0o600 });
     const cwd = paths.map(req.job.startDir);
     try {
       mkdirSync(dir, { recursive: true });
@@ -80,7 +80,7 @@ export class LocalRunner implements Runner {
     } catch (err) {
       throw new InfraError(`local: cannot run /bin/sh: ${(err as Error).message}`, 1, { cause: err });
     }
-    writeFileSync(`${dir}.json`, JSON.stringify({ buildId: req.buildId, pid: child.pid }));
+    writeFileSync(`${dir}.json`, JSON.stringify({ buildId: req.buildId, pid: child.pid }), { mode: 0o600 });
     return run;
   }
 

@@ -67,7 +67,12 @@ export interface GerritClientOptions {
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
   sleep?: (ms: number) => Promise<void>;
   log?: (line: string) => void;
+  /** Told how each HTTP exchange went (one per attempt, retries included), for metrics. */
+  onExchange?: (outcome: ExchangeOutcome) => void;
 }
+
+/** How one HTTP exchange with Gerrit went: its status class, or why there was none. */
+export type ExchangeOutcome = "ok" | "4xx" | "429" | "5xx" | "timeout" | "error";
 
 export interface ReviewInput {
   message?: string;
@@ -109,7 +114,9 @@ export class GerritClient {
       let answer: Answer;
       try {
         answer = await this.exchange(method, path, body);
+        this.opts.onExchange?.(answer.status === 429 ? "429" : answer.status >= 500 ? "5xx" : answer.status >= 400 ? "4xx" : "ok");
       } catch (err) {
+        this.opts.onExchange?.(isTimeout(err) ? "timeout" : "error");
         if (err instanceof GerritError) throw err; // refused by us (redirect, size cap): asking again changes nothing
         const why = isTimeout(err) ? `timed out after ${this.opts.timeoutMs ?? 30_000} ms` : describe(err);
         // A change (a review, a submit) that timed out may still be applied by Gerrit: sending it

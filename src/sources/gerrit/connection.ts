@@ -1,6 +1,6 @@
 import type { GerritConnection as GerritConfig } from "../../config/model.ts";
 import type { EventSink, SourceStateStore } from "../source.ts";
-import { GerritClient } from "./client.ts";
+import { type ExchangeOutcome, GerritClient } from "./client.ts";
 import { GerritLookup } from "./lookup.ts";
 import { GerritPipelineReporter } from "./pipeline-reporter.ts";
 import { GerritSource, type GerritSourceState } from "./poller.ts";
@@ -19,6 +19,8 @@ export interface GerritConnectionOptions {
   artifactsOf?: (buildId: string) => readonly string[];
   sink: EventSink;
   log: (line: string) => void;
+  /** Told how each HTTP exchange with Gerrit went (metrics). */
+  onExchange?: (outcome: ExchangeOutcome) => void;
 }
 
 /**
@@ -27,7 +29,14 @@ export interface GerritConnectionOptions {
  */
 export function connectGerrit(opts: GerritConnectionOptions): { source: GerritSource | null; lookup: GerritLookup; reporter: GerritPipelineReporter } {
   const { config } = opts;
-  const client = new GerritClient({ url: config.url, username: config.user, password: opts.password, timeoutMs: config.timeout * 1000, log: opts.log });
+  const client = new GerritClient({
+    url: config.url,
+    username: config.user,
+    password: opts.password,
+    timeoutMs: config.timeout * 1000,
+    log: opts.log,
+    ...(opts.onExchange ? { onExchange: opts.onExchange } : {}),
+  });
   const source =
     opts.projects.length === 0
       ? null

@@ -1,6 +1,5 @@
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { InputError, UsageError } from "../../errors.ts";
 import { bearerMatches } from "../auth.ts";
 import type { ChangeRequest, EnqueueRequest, WebContext } from "../context.ts";
 import { bad } from "./params.ts";
@@ -8,32 +7,33 @@ import { bad } from "./params.ts";
 /**
  * POST /api/enqueue {pipeline, project, change}, /api/dequeue {pipeline, change},
  * /api/promote {pipeline, change}. Each needs `Authorization: Bearer <web.admin-token>`: without
- * it the answer is 401 and nothing is called. Bad input is a 400 naming the field.
+ * it the answer is 401 and nothing is called. Bad input is a 400 naming the field. The token is
+ * checked on these routes only: any other path under /api is a 404, a wrong method a 405 (app.ts).
  */
 export function adminRoutes(ctx: WebContext): Hono {
   const api = new Hono();
 
-  api.use("*", async (c, next) => {
+  const admin: MiddlewareHandler = async (c, next) => {
     if (!bearerMatches(c.req.header("authorization"), ctx.adminToken)) {
       const why = ctx.adminToken === null ? "admin actions are disabled (set web.admin-token)" : "a valid admin token is required";
       c.header("www-authenticate", 'Bearer realm="gatebox"');
       throw new HTTPException(401, { message: why });
     }
     await next();
-  });
+  };
 
-  api.post("/enqueue", async (c) => {
+  api.post("/enqueue", admin, async (c) => {
     const body = await jsonBody(c.req.raw);
     const req: EnqueueRequest = { pipeline: str(body, "pipeline"), project: str(body, "project"), change: changeNumber(body) };
-    await act(() => ctx.actions.enqueue(req));
+    await ctx.actions.enqueue(req);
     return c.json({ ok: true, action: "enqueue", ...req });
   });
 
   for (const action of ["dequeue", "promote"] as const) {
-    api.post(`/${action}`, async (c) => {
+    api.post(`/${action}`, admin, async (c) => {
       const body = await jsonBody(c.req.raw);
       const req: ChangeRequest = { pipeline: str(body, "pipeline"), change: changeNumber(body) };
-      await act(() => ctx.actions[action](req));
+      await ctx.actions[action](req);
       return c.json({ ok: true, action, ...req });
     });
   }
@@ -67,13 +67,4 @@ function changeNumber(body: Record<string, unknown>): number {
   const n = typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 1) bad("change", `must be a positive change number, got ${JSON.stringify(v).slice(0, 40)}`);
   return n;
-}
-
-async function act(f: () => Promise<void>): Promise<void> {
-  try {
-    await f();
-  } catch (err) {
-    if (err instanceof InputError || err instanceof UsageError) throw new HTTPException(400, { message: err.message });
-    throw err;
-  }
 }

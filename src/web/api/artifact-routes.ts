@@ -9,8 +9,9 @@ import { bad, buildId } from "./params.ts";
  * GET /api/builds/:id/artifacts (JSON `[{path, size, url}]`, sorted) and
  * GET /builds/:id/artifacts/<path> (one file). A job wrote these files, so they are served as
  * data, never as a page of the UI: markup as text, unknown types as downloads, and every answer
- * with `Content-Security-Policy: sandbox` (no script, no same-origin access even if a browser
- * renders it) and `X-Content-Type-Options: nosniff`.
+ * with `Content-Security-Policy: sandbox; default-src 'none'; frame-ancestors 'none'` (no
+ * script, no same-origin access, nothing loaded even if a browser renders it, never framed) and
+ * `X-Content-Type-Options: nosniff`.
  */
 export function artifactRoutes(ctx: WebContext): Hono {
   const app = new Hono();
@@ -44,9 +45,12 @@ export function artifactRoutes(ctx: WebContext): Hono {
   return app;
 }
 
+/** The artifacts' policy, stricter than the pages' (src/web/http.ts keeps it). */
+export const ARTIFACT_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'";
+
 /** Every artifact answer, errors included, is sandboxed and never sniffed. */
 const guard: MiddlewareHandler = async (c, next) => {
   await next();
-  c.res.headers.set("content-security-policy", "sandbox");
+  c.res.headers.set("content-security-policy", ARTIFACT_CSP);
   c.res.headers.set("x-content-type-options", "nosniff");
 };

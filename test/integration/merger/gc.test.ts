@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { git } from "../../support/git-fixtures.ts";
@@ -78,6 +78,31 @@ describe("merger gc", () => {
     expect(await readFile(join(dir, "two.txt"), "utf8")).toBe("2\n");
     expect(await readFile(join(dir, "a.txt"), "utf8")).toBe("a\n");
     expect(existsSync(join(dir, "one.txt"))).toBe(false);
+    await merger.removeWorkspace(ws);
+  });
+
+  it("packs a mirror and writes its bitmap when it is made, then when gc finds it needs it, losing no object", async () => {
+    const { merger, mirror, old, kept } = await threeStates();
+    const packDir = join(mirror, "objects", "pack");
+    const bitmaps = async () => (await readdir(packDir)).filter((f) => f.endsWith(".bitmap"));
+    expect(await bitmaps()).toHaveLength(1); // written after the first fetch
+    const loose = await git(mirror, ["count-objects", "-v"]);
+    expect(loose).not.toMatch(/^count: 0$/m); // the merges' commits
+    // A few loose objects and a bitmap: nothing to do.
+    expect(await merger.gc(HOUR, new Set([kept.commit]))).toBe(1);
+    expect((await git(mirror, ["count-objects", "-v"])).split("\n")[0]).toBe(loose.split("\n")[0]);
+    // A mirror without a bitmap (made by an older gatebox) gets one at the next gc.
+    for (const file of await readdir(packDir)) {
+      if (file.startsWith("multi-pack-index") || file.endsWith(".bitmap")) await rm(join(packDir, file));
+    }
+    expect(await merger.gc(HOUR, new Set([kept.commit]))).toBe(0);
+    expect(await bitmaps()).toHaveLength(1);
+    expect(await git(mirror, ["count-objects", "-v"])).toMatch(/^count: 0$/m);
+    // The state whose ref went is unreachable now, and still there.
+    await git(mirror, ["cat-file", "-e", `${old.commit}^{commit}`]);
+    const ws = await merger.prepareWorkspace({ "org/app": kept }, "after-repack");
+    expect((await git(ws.projects["org/app"]!, ["log", "--format=%s"])).trim().split("\n")).toHaveLength(2);
+    expect(await git(ws.projects["org/app"]!, ["status", "--porcelain"])).toBe("");
     await merger.removeWorkspace(ws);
   });
 

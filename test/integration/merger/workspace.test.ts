@@ -35,7 +35,7 @@ async function tarMembers(stream: NodeJS.ReadableStream): Promise<string[]> {
 }
 
 describe("workspaces", () => {
-  for (const strategy of ["archive", "worktree", "clone-shared", "clone-reference"] as WorkspaceStrategy[]) {
+  for (const strategy of ["checkout", "archive", "worktree", "clone-shared", "clone-reference"] as WorkspaceStrategy[]) {
     it(`${strategy}: checks out every project at its speculative commit, then is removed`, async () => {
       const merger = await h.merger({ workspaceStrategy: strategy });
       const state = await twoProjectState(merger);

@@ -24,9 +24,12 @@ function artifact(build: string, path: string, content: string | Uint8Array): vo
   writeFileSync(file, content);
 }
 
+/** Stricter than the pages: sandboxed (no script, no same-origin access), nothing loaded, never framed or sniffed. */
 const sandboxed = (res: Response) => {
-  expect(res.headers.get("content-security-policy")).toBe("sandbox");
+  const csp = (res.headers.get("content-security-policy") ?? "").split(";").map((d) => d.trim());
+  expect(csp).toEqual(["sandbox", "default-src 'none'", "frame-ancestors 'none'"]);
   expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+  expect(res.headers.get("x-frame-options")).toBe("DENY");
 };
 
 describe("GET /api/builds/:id/artifacts", () => {

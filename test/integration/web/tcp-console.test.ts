@@ -60,6 +60,20 @@ describe("TCP console", () => {
     expect(await a.closed).toBe("\x1b[2m[gatebox] pulling image\x1b[0m\r\nfirst\r\n\x1b[32msecond\x1b[0m\r\n\r\n-- build finished: SUCCESS --\r\n");
   });
 
+  it("keeps the job's colours and drops every other control sequence, also split across writes", async () => {
+    known.add("11");
+    const w = hub.open("11");
+    w.info("subject \x1b]0;title\x07with \x1b[31mred\x1b[0m");
+    // OSC 52 (write the clipboard), OSC 0 (window title), CSI 2J (clear the screen), each split in two.
+    for (const part of ["a\x1b]52;c;cm0gLXJm", "IC8K\x07b\x1b]0;pw", "ned\x1b\\c\x1b[2", "Jd\x1b[3", "2mgreen\x1b[0m\n"]) w.stdout(enc(part));
+    w.stderr(enc("e\x1b[?1049"));
+    w.stderr(enc("hrr\n"));
+    w.close("SUCCESS\x1b]52;c;x\x07");
+    expect(await watch("11\n").closed).toBe(
+      "\x1b[2m[gatebox] subject with red\x1b[0m\r\nabcd\x1b[32mgreen\x1b[0m\r\nerr\r\n\r\n-- build finished: SUCCESS --\r\n",
+    );
+  });
+
   it("accepts finger-style BUILD@host and a finished build", async () => {
     known.add("8");
     const w = hub.open("8");

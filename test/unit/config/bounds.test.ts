@@ -99,9 +99,9 @@ describe("executor and web bounds", () => {
   });
 
   it("refuses a port out of range", () => {
-    expect(problems("web: {listen: '127.0.0.1:99999'}\n")).toEqual(["gatebox.yaml:1: web.listen: the port must be between 1 and 65535"]);
+    expect(problems("web: {listen: '127.0.0.1:99999'}\n")).toEqual(["gatebox.yaml:1: web.listen: the port must be between 1 and 65535, got 99999"]);
     expect(problems("web: {console-listen: '127.0.0.1:0'}\n")).toEqual([
-      "gatebox.yaml:1: web.console-listen: the port must be between 1 and 65535",
+      "gatebox.yaml:1: web.console-listen: the port must be between 1 and 65535, got 0",
     ]);
     expect(accepted("web: {listen: '127.0.0.1:65535'}\n").web.listen.port).toBe(65535);
   });

@@ -93,7 +93,7 @@ describe("config", () => {
       jobs: [unit]
 `.replace("jobs:\n  - name: unit", "jobs:\n  - name: lint\n    image: b\n    run: x\n    dependencies: [unit]\n  - name: unit");
     const found = problems(text).join("\n");
-    expect(found).toMatch(/jobs\[1\]: Unrecognized key: "colour"/);
+    expect(found).toMatch(/jobs\[1\]\.colour: unknown key/);
     const cyc = problems(text.replace('    colour: red\n', "")).join("\n");
     expect(cyc).toMatch(/dependency cycle: (lint -> unit -> lint|unit -> lint -> unit)/);
     expect(cyc).toMatch(/projects\[1\]\.gaet: unknown pipeline 'gaet'/);

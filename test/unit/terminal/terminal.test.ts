@@ -24,6 +24,15 @@ describe("terminal-safe text", () => {
     expect(terminalSafe("a\x9b31mb\x9dtitle\x9cc")).toBe("a31mbtitlec");
   });
 
+  it("keeps what follows a lone ESC that starts no sequence: a line break, another escape, a letter", () => {
+    expect(terminalSafe(`progress${E}\nnext line`)).toBe("progress\nnext line");
+    expect(terminalSafe(`a${E}${E}[31mb`)).toBe(`a${E}[31mb`);
+    expect(terminalSafe(`a${E}(\tb`)).toBe("a\tb");
+    expect(terminalSafe(`a${E}é`)).toBe("aé");
+    const f = new TerminalFilter();
+    expect(f.push(`x${E}`) + f.push("\ny") + f.end()).toBe("x\ny");
+  });
+
   it("handles sequences split across chunks", () => {
     const f = new TerminalFilter();
     const parts = [`a${E}`, "]52;c;", "AAAA", `${E}`, `\\b${E}[3`, "1mc", `${E}[`, "2J"];

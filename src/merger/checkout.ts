@@ -1,0 +1,97 @@
+import { dirname, join } from "node:path";
+import { InfraError } from "../errors.ts";
+import { baseEnv, redact } from "./git.ts";
+import type { ProjectState } from "./types.ts";
+
+export interface CheckoutOptions {
+  /**
+   * The URL written as the `origin` remote (any `user:password@` stripped first); no remote when
+   * undefined. Nothing is fetched from it: it is there for builds and tools that read it.
+   */
+  readonly origin?: string;
+}
+
+/**
+ * Makes `dest` a self-contained git repository checked out at `state.commit` on a local branch
+ * named `state.branch`, holding the commit's whole history and the mirror's tags that point into
+ * it, in its own object database: no alternates, no worktree pointer, nothing pointing into the
+ * cache, so the directory still works once copied into a container.
+ *
+ * `git init`; then, at once, the mirror's `pack-objects --revs` writes one pack (and its index) of
+ * exactly the objects reachable from the commit and those tags straight into the new repository,
+ * and `read-tree -u` run on the mirror writes the files and the new repository's index; then the
+ * refs. No fetch: no negotiation, no index-pack, no connectivity walk (the mirror is ours), and
+ * not the mirror's other changes, states or loose objects, as a hardlinked clone would carry
+ * (bench/merger/workspace.ts).
+ * Only reads the mirror: no lock needed. Writes no reflog, hook samples or FETCH_HEAD, and no
+ * credentials anywhere.
+ */
+export async function checkoutInto(
+  mirror: string,
+  state: Pick<ProjectState, "branch" | "commit">,
+  dest: string,
+  options: CheckoutOptions = {},
+): Promise<void> {
+  await git(dirname(dest), ["init", "--quiet", "--template=", `--initial-branch=${state.branch}`, dest]);
+  const tags = await reachableTags(mirror, state.commit);
+  const tips = [state.commit, ...tags.map((tag) => tag.sha)];
+  const pack = join(dest, ".git", "objects", "pack", "pack");
+  // The two halves at once, one per core: the pack, and the files and index read from the mirror.
+  const halves = await Promise.allSettled([
+    // --use-bitmap-index: on by default only for --stdout; the mirror's bitmap (RepoCache.maintain)
+    // spares walking every tree of the history (5,000 commits: 0.36 s instead of 1.8 s).
+    git(mirror, ["pack-objects", "--quiet", "--revs", "--use-bitmap-index", "--window=0", "--delta-base-offset", pack], `${tips.join("\n")}\n`),
+    git(mirror, [`--git-dir=${mirror}`, `--work-tree=${dest}`, "read-tree", "--reset", "-u", state.commit], undefined, {
+      GIT_INDEX_FILE: join(dest, ".git", "index"),
+    }),
+  ]);
+  // Both have ended (a failed workspace is deleted next: nothing may still be writing to it).
+  for (const half of halves) if (half.status === "rejected") throw half.reason;
+  const refs = [`create refs/heads/${state.branch} ${state.commit}`, ...tags.map((tag) => `create ${tag.ref} ${tag.sha}`)];
+  await git(dest, ["-c", "core.logAllRefUpdates=false", "update-ref", "--stdin"], `${refs.join("\n")}\n`);
+  if (tags.length > 0) await git(dest, ["pack-refs", "--all"]);
+  if (options.origin !== undefined) await git(dest, ["remote", "add", "origin", publicUrl(options.origin)]);
+}
+
+/** The mirror's tags whose commits are in `commit`'s history (what `git describe` looks for). */
+async function reachableTags(mirror: string, commit: string): Promise<{ ref: string; sha: string }[]> {
+  const out = await git(mirror, ["for-each-ref", `--merged=${commit}`, "--format=%(objectname) %(refname)", "refs/tags/"]);
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [sha = "", ref = ""] = line.split(" ");
+      return { sha, ref };
+    });
+}
+
+/** A URL with any user name and password removed: a workspace's config must carry no credentials. */
+export function publicUrl(url: string): string {
+  return redact(url).replace(/^([a-z][a-z0-9+.-]*:\/\/)\*\*\*@/i, "$1");
+}
+
+/**
+ * `git <args>` in `cwd` with the hermetic environment, `stdin` fed in; stdout, or InfraError.
+ * Bun.spawn rather than GitRunner: simple-git cannot feed stdin.
+ */
+async function git(cwd: string, args: readonly string[], stdin?: string, env: Record<string, string> = {}): Promise<string> {
+  let child: Bun.Subprocess<"ignore" | Uint8Array, "pipe", "pipe">;
+  try {
+    child = Bun.spawn(["git", ...args], {
+      cwd,
+      stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...baseEnv(), ...env },
+    });
+  } catch (error) {
+    // A missing directory (a project not in the cache) fails the spawn itself.
+    throw new InfraError(`cannot run git in ${cwd}: ${(error as Error).message}`, 1, { cause: error });
+  }
+  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  if (code !== 0) {
+    const what = args.find((arg) => !arg.startsWith("-") && !arg.includes("="));
+    throw new InfraError(`git ${what} failed in ${cwd}: ${redact(err.trim()) || `exit status ${code}`}`);
+  }
+  return out;
+}

@@ -1,0 +1,61 @@
+import { Hono } from "hono";
+import { html } from "hono/html";
+import { jobHistory, listBuildsets, queueTimes } from "../../store/history-queries.ts";
+import { getBuild, listBuilds } from "../../store/queries.ts";
+import { buildId, historyFilter, oneOf, optionalInt, optionalString, RESULTS } from "../api/params.ts";
+import { listArtifacts } from "../artifacts.ts";
+import type { WebContext } from "../context.ts";
+import type { StatusSource } from "../status-source.ts";
+import { buildPage } from "./build.ts";
+import { buildsPage } from "./builds.ts";
+import { historyPage } from "./history.ts";
+import { layout } from "./layout.ts";
+import { setupNotice } from "./setup.ts";
+import { statusShell } from "./status.ts";
+
+/** The server-rendered pages: `/` (status), `/builds`, `/builds/:id`, `/history` (docs/web.md). */
+export function pageRoutes(ctx: WebContext, status: StatusSource): Hono {
+  const app = new Hono();
+
+  app.get("/", (c) =>
+    c.html(layout("Status", ctx.gerritConfigured ? statusShell() : setupNotice(ctx.configFile, ctx.dataDir))),
+  );
+
+  app.get("/builds", (c) => {
+    const q = c.req.query();
+    const f = {
+      project: optionalString(q["project"], "project"),
+      pipeline: optionalString(q["pipeline"], "pipeline"),
+      job: optionalString(q["job"], "job"),
+      result: oneOf(q["result"], "result", RESULTS),
+      change: optionalInt(q["change"], "change", 1, Number.MAX_SAFE_INTEGER),
+      limit: 50,
+      offset: optionalInt(q["offset"], "offset", 0, Number.MAX_SAFE_INTEGER) ?? 0,
+    };
+    const { total, builds } = listBuilds(ctx.db, f);
+    return c.html(layout("Builds", buildsPage(f, total, builds)));
+  });
+
+  app.get("/builds/:id", (c) => {
+    const id = buildId(c.req.param("id"));
+    const found = getBuild(ctx.db, id);
+    if (!found) return c.html(layout("No such build", notFound(`There is no build ${id}.`)), 404);
+    return c.html(layout(`${found.build.job} ${found.build.id}`, buildPage(found, ctx.consoles.isLive(id), listArtifacts(ctx.dataDir, id))));
+  });
+
+  app.get("/history", (c) => {
+    const f = historyFilter(c.req.query(), status.now());
+    return c.html(
+      layout(
+        "History",
+        historyPage(f, jobHistory(ctx.db, f), queueTimes(ctx.db, { ...f, limit: 200 }), listBuildsets(ctx.db, { ...f, limit: 50, offset: 0 })),
+      ),
+    );
+  });
+
+  return app;
+}
+
+function notFound(message: string) {
+  return html`<section class="card"><p>${message}</p></section>`;
+}
