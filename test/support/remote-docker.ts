@@ -94,9 +94,20 @@ export interface SecondEngine {
   stop(): Promise<void>;
 }
 
+/** A bridge of the second engine's own (`gbtls<port>`, 10.231.x.1/24), so nothing of the main engine's is touched. */
+function makeBridge(port: number): string {
+  const name = `gbtls${port}`;
+  const subnet = `10.231.${port % 250}.1/24`;
+  for (const args of [["link", "add", name, "type", "bridge"], ["addr", "add", subnet, "dev", name], ["link", "set", name, "up"]]) {
+    const r = spawnSync("ip", args, { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`ip ${args.join(" ")} failed: ${r.stderr}`);
+  }
+  return name;
+}
+
 /**
  * A second dockerd beside the main one: its own data, exec root (so its own containerd), pid
- * file and socket; no bridge and no iptables rules, so it touches nothing the main engine owns.
+ * file, socket and bridge, and no iptables rules, so it touches nothing the main engine owns.
  * It gets the test image from the main engine, also tagged `onlyTag` (which the main one lacks).
  */
 export async function startTlsDockerd(dir: string, certs: Certificates, onlyTag: string): Promise<SecondEngine> {
@@ -104,14 +115,19 @@ export async function startTlsDockerd(dir: string, certs: Certificates, onlyTag:
   const socket = join(dir, "docker.sock");
   for (const d of ["data", "exec"]) mkdirSync(join(dir, d), { recursive: true });
   const log = openSync(join(dir, "dockerd.log"), "a");
+  const bridge = makeBridge(port);
   const child = spawn(need("/usr/sbin/dockerd", "docker.io"), [
     "--tlsverify", "--tlscacert", certs.client.ca, "--tlscert", certs.server.cert, "--tlskey", certs.server.key,
     "-H", `tcp://127.0.0.1:${port}`, "-H", `tcp://127.0.0.2:${port}`, "-H", `unix://${socket}`,
     "--data-root", join(dir, "data"), "--exec-root", join(dir, "exec"), "--pidfile", join(dir, "docker.pid"),
-    "--bridge=none", "--iptables=false", "--ip-masq=false", "--ip-forward=false",
+    // Its own bridge: `--bridge=none` would make dockerd delete the main engine's docker0.
+    `--bridge=${bridge}`, "--iptables=false", "--ip-masq=false", "--ip-forward=false",
   ], { stdio: ["ignore", log, log] });
   closeSync(log);
-  const stop = () => stopChild(child, 20_000);
+  const stop = async () => {
+    await stopChild(child, 20_000);
+    spawnSync("ip", ["link", "delete", bridge]);
+  };
   process.once("exit", () => child.kill("SIGTERM"));
   const docker = new Docker({ socketPath: socket });
   for (let i = 0; ; i++) {
