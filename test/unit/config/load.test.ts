@@ -3,20 +3,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultConfig, parseConfig } from "../../../src/config/load.ts";
 import { resolveSecret } from "../../../src/config/secrets.ts";
-import { InputError } from "../../../src/errors.ts";
+import { problems } from "./support.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const example = readFileSync(join(root, "examples/gatebox.yaml"), "utf8");
 
-function problems(text: string): string[] {
-  try {
-    parseConfig("gatebox.yaml", text);
-  } catch (err) {
-    if (err instanceof InputError) return [...err.problems];
-    throw err;
-  }
-  throw new Error("expected the config to be refused");
-}
 
 const minimal = `
 connections:
