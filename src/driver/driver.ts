@@ -107,11 +107,11 @@ export class Driver {
    * the items the config has no place for leave (dequeued, logged). Resolves with those items;
    * rejects, changing nothing, when the scheduler refuses the new layout.
    */
-  reconfigure(config: GateboxConfig, secrets?: ReadonlyMap<string, Secret>): Promise<StrandedItem[]> {
+  reconfigure(config: GateboxConfig, secrets?: ReadonlyMap<string, Secret>, capacity?: number): Promise<StrandedItem[]> {
     return new Promise((resolve, reject) => {
       if (this.stopped) return reject(new Error("gatebox is stopping"));
       const done: ReloadRequest["done"] = (a) => (a.ok ? resolve(a.stranded) : reject(a.error));
-      this.push({ kind: "reload", request: { config, ...(secrets ? { secrets } : {}), done } });
+      this.push({ kind: "reload", request: { config, ...(secrets ? { secrets } : {}), ...(capacity !== undefined ? { capacity } : {}), done } });
     });
   }
 

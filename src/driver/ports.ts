@@ -24,7 +24,7 @@ export interface SchedulerPort {
   /** Every queue the layout has, with its items. */
   view(): SchedulerView;
   /** The same state under a new layout (a config reload); throws, keeping the old one, when refused. */
-  relayout(layout: Layout): void;
+  relayout(layout: Layout, capacity?: number): void;
 }
 
 /** What one handled input did, for observers (metrics): the event and the commands it caused. */

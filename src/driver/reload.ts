@@ -20,6 +20,8 @@ export interface StrandedItem {
 export interface ReloadRequest {
   config: GateboxConfig;
   secrets?: ReadonlyMap<string, Secret>;
+  /** Builds that may run at once under the new config (its executors' slots); unchanged when absent. */
+  capacity?: number;
   done(answer: { ok: true; stranded: StrandedItem[] } | { ok: false; error: Error }): void;
 }
 
@@ -69,7 +71,7 @@ export function applyReload(
 ): StrandedItem[] | Error {
   const { core, journal } = deps;
   try {
-    core.relayout(layoutFromConfig(req.config));
+    core.relayout(layoutFromConfig(req.config), req.capacity);
   } catch (err) {
     return err as Error;
   }

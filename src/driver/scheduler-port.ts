@@ -9,7 +9,7 @@ export class CorePort implements SchedulerPort {
 
   constructor(
     private scheduler: Scheduler,
-    private readonly options: SchedulerOptions = {},
+    private options: SchedulerOptions = {},
   ) {}
 
   static create(layout: Layout, options: SchedulerOptions, saved?: unknown): CorePort {
@@ -21,7 +21,8 @@ export class CorePort implements SchedulerPort {
    * no longer has stay in the state, unprocessed, until they are dequeued (reload.ts). On a
    * layout the core refuses, it throws and the old one stays.
    */
-  relayout(layout: Layout): void {
+  relayout(layout: Layout, capacity?: number): void {
+    if (capacity !== undefined) this.options = { ...this.options, capacity };
     this.scheduler = Scheduler.fromJSON(layout, this.scheduler.toJSON(), this.options);
     this.viewCache = null;
   }

@@ -25,13 +25,45 @@ export interface BuildRunner {
  * scheduler is given so that it never starts more builds than there are slots.
  */
 export class ExecutorPool implements BuildRunner {
-  private readonly executors: ReadonlyMap<string, Executor>;
+  private executors: ReadonlyMap<string, Executor>;
+  /** Executors a reload removed (or replaced): no new builds; kept until their builds are over. */
+  private draining: Executor[] = [];
   private readonly status = new Map<string, EngineStatus>();
 
   constructor(executors: readonly Executor[]) {
     if (executors.length === 0) throw new Error("ExecutorPool needs at least one executor");
     this.executors = new Map(executors.map((e) => [e.name, e]));
     for (const name of this.executors.keys()) this.status.set(name, { name, ok: true, failingSince: null, lastError: null });
+  }
+
+  /** The executors new builds go to. */
+  get active(): readonly Executor[] {
+    return [...this.executors.values()];
+  }
+
+  /**
+   * A reload: `next` are the executors from now on (an unchanged one is passed again as the same
+   * object). The others drain: their running and queued builds go on (and can be cancelled), no
+   * new build goes to them, and they are let go once idle.
+   */
+  replace(next: readonly Executor[]): void {
+    if (next.length === 0) throw new Error("ExecutorPool needs at least one executor");
+    const kept = new Set(next);
+    this.draining.push(...[...this.executors.values()].filter((e) => !kept.has(e)));
+    this.executors = new Map(next.map((e) => [e.name, e]));
+    for (const name of [...this.status.keys()]) if (!this.executors.has(name)) this.status.delete(name);
+    for (const name of this.executors.keys()) if (!this.status.has(name)) this.status.set(name, { name, ok: true, failingSince: null, lastError: null });
+    this.letGo();
+  }
+
+  /** Executors still draining after a reload. */
+  get drainingCount(): number {
+    this.letGo();
+    return this.draining.length;
+  }
+
+  private letGo(): void {
+    this.draining = this.draining.filter((e) => e.load.running + e.load.queued > 0);
   }
 
   /** Whether each engine answered its last ping (for /healthz). */
@@ -68,12 +100,13 @@ export class ExecutorPool implements BuildRunner {
   }
 
   startBuild(req: BuildRequest, name?: string): BuildHandle {
+    this.letGo();
     const named = name === undefined ? undefined : this.executors.get(name);
     return (named ?? this.leastLoaded()).startBuild(req);
   }
 
   async reattach(buildId: string, job: JobSpec): Promise<BuildHandle | null> {
-    for (const executor of this.executors.values()) {
+    for (const executor of [...this.executors.values(), ...this.draining]) {
       const handle = await executor.reattach(buildId, job).catch(() => null);
       if (handle) return handle;
     }

@@ -78,24 +78,37 @@ export async function startGate(
   });
   const instance = `gatebox-${Bun.hash(config.dataDir).toString(16).slice(0, 8)}`;
   const consoles = new ConsoleHub(join(config.dataDir, "logs"));
-  const executors: Executor[] = [];
-  for (const e of config.executors) {
-    const runner = await findRunner(
-      {
-        kind: e.type,
-        endpoint: e.endpoint,
-        tls: e.tls,
-        sshKey: e.sshKey,
-        sshHostKey: e.sshHostKey,
-        insecure: e.insecure,
-        baseDir: join(config.dataDir, "local-builds", e.name),
-      },
-      instance,
-      `executors[${e.name}]`,
-    );
-    executors.push(new Executor({ name: e.name, runner, consoles, capacity: e.capacity, artifactsDir: join(config.dataDir, "artifacts") }));
-  }
-  const pool = new ExecutorPool(executors);
+  // Executors by their config entry: a reload keeps an unchanged one, and drains the others.
+  const built = new Map<string, Executor>();
+  const executorsFor = async (entries: GateboxConfig["executors"]): Promise<Executor[]> => {
+    const out: Executor[] = [];
+    for (const e of entries) {
+      const key = JSON.stringify(e);
+      const existing = built.get(key);
+      if (existing) {
+        out.push(existing);
+        continue;
+      }
+      const runner = await findRunner(
+        {
+          kind: e.type,
+          endpoint: e.endpoint,
+          tls: e.tls,
+          sshKey: e.sshKey,
+          sshHostKey: e.sshHostKey,
+          insecure: e.insecure,
+          baseDir: join(config.dataDir, "local-builds", e.name),
+        },
+        instance,
+        `executors[${e.name}]`,
+      );
+      const executor = new Executor({ name: e.name, runner, consoles, capacity: e.capacity, artifactsDir: join(config.dataDir, "artifacts") });
+      built.set(key, executor);
+      out.push(executor);
+    }
+    return out;
+  };
+  const pool = new ExecutorPool(await executorsFor(config.executors));
   const projects = config.projects.map((p) => p.name);
   const { source, lookup, reporter } = connectGerrit({
     config: gerrit,
@@ -153,7 +166,7 @@ export async function startGate(
     consoles,
     sourceHealth: () => source?.status() ?? null,
     executorHealth: () => pool.engines(),
-    executorSlots: () => executors.map(slotsOf),
+    executorSlots: () => pool.active.map(slotsOf),
     buildsInFlight: () => new Set(driver.buildsInFlight()),
     cleanWorkspaces: () => {
       const inFlight = new Set(driver.buildsInFlight());
@@ -164,7 +177,12 @@ export async function startGate(
     subscribe: (fn) => driver.subscribe(fn),
     isEnqueued: (pipeline, changeId) => core.isEnqueued(pipeline, changeId),
     async reconfigure(next, jobSecrets) {
-      const stranded = await driver.reconfigure(next, jobSecrets);
+      // New or changed executors must answer before anything changes; removed ones drain.
+      const executors = await executorsFor(next.executors);
+      const capacity = executors.reduce((sum, e) => sum + e.slots, 0);
+      const stranded = await driver.reconfigure(next, jobSecrets, capacity);
+      pool.replace(executors);
+      for (const [key, e] of built) if (!executors.includes(e)) built.delete(key);
       intakeOptions.config = next;
       // The source and the lookup read this list at each poll: the new projects are polled from now on.
       projects.splice(0, projects.length, ...next.projects.map((p) => p.name));

@@ -20,10 +20,11 @@ export interface ReloadDeps {
  * `gatebox reload`, POST /api/reload and SIGHUP: reads the config file again. A file that does not
  * validate (or names a secret that cannot be read) is refused with every problem, logged, and the
  * config in force stays. A valid one is applied without dropping queued items or running builds:
- * pipelines, jobs, projects, timers and retention take effect now (new jobs apply to new
- * buildsets; items the config has no place for leave). The Gerrit connection, the web listener
- * and token, the executors and the data directory are read only at start: a change to them is
- * named in the answer and applies at the next restart. Reloads run one at a time.
+ * pipelines, jobs, projects, timers, retention and executors take effect now (new jobs apply to
+ * new buildsets; items the config has no place for leave; a removed or changed executor drains:
+ * its builds finish, no new one goes to it). The Gerrit connection, the web listener and token
+ * and the data directory are read only at start: a change to them is named in the answer and
+ * applies at the next restart. Reloads run one at a time.
  */
 export function configReloader(deps: ReloadDeps): () => Promise<ReloadAnswer> {
   let last: Promise<unknown> = Promise.resolve();
@@ -64,7 +65,7 @@ async function reloadOnce(deps: ReloadDeps): Promise<ReloadAnswer> {
     stranded = await deps.apply(next, jobSecrets);
   } catch (err) {
     // The scheduler refused the layout (the checks should have): nothing changed.
-    throw refuse(new InputError(`${file}: the scheduler refused the new layout: ${(err as Error).message}`));
+    throw refuse(new InputError(`${file}: cannot apply it: ${(err as Error).message}`));
   }
   deps.counted?.("applied");
   const what = `${next.pipelines.length} pipeline(s), ${next.projects.length} project(s), ${next.jobs.size} job(s)`;
@@ -86,7 +87,6 @@ export function atRestart(current: GateboxConfig, next: GateboxConfig): string[]
   const w = (c: GateboxConfig) => ({ ...c.web, adminToken: c.web.adminToken ? ref(c.web.adminToken) : null });
   if (differs(g(current), g(next))) out.push("connections.gerrit changed: it applies at the next restart");
   if (differs(w(current), w(next))) out.push("web changed: it applies at the next restart");
-  if (differs(current.executors, next.executors)) out.push("executors changed: they apply at the next restart");
   if (current.projects.length === 0 && next.projects.length > 0 && current.gerrit) out.push("projects: polling Gerrit for them starts at the next restart");
   return out;
 }

@@ -33,7 +33,7 @@ afterEach(async () => {
 });
 
 /** The config: `check` runs `jobs` for org/p; `extra` (a second pipeline) when asked. */
-function writeConfig(opts: { jobs: string[]; extra?: boolean; broken?: string }): void {
+function writeConfig(opts: { jobs: string[]; extra?: boolean; broken?: string; executor?: string }): void {
   const sim_ = sim!;
   const pipeline = (name: string) =>
     `  - {name: ${name}, manager: independent, trigger: {gerrit: [{event: patchset-created}]}, success: {gerrit: {labels: {Verified: 1}}}, failure: {gerrit: {labels: {Verified: -1}}}}`;
@@ -43,7 +43,7 @@ function writeConfig(opts: { jobs: string[]; extra?: boolean; broken?: string })
 data-dir: ${join(dir, "data")}
 connections: {gerrit: {url: "${sim_.url}", user: ${sim_.ci.username}, password: {env: GATEBOX_TEST_RELOAD_PW}, poll-interval: 1s}}
 web: {admin-token: {env: GATEBOX_TEST_RELOAD_TOKEN}, console-listen: false}
-executors: [{name: here, type: local, capacity: 4}]
+executors: [${opts.executor ?? "{name: here, type: local, capacity: 4}"}]
 pipelines:
 ${pipeline("check")}
 ${opts.extra ? pipeline("extra") : ""}
@@ -104,6 +104,28 @@ describe("reload", () => {
     const jobs = await until("the second change enqueued", () => jobsOf(s, second));
     expect(jobs.map((j) => j.job)).toEqual(["slow", "quick"]);
   });
+
+  it("a replaced executor drains: its running build finishes there, new builds go to the new one", async () => {
+    writeConfig({ jobs: ["slow"] });
+    const s = await start();
+    const first = String(await sim!.uploadChange("org/p", { files: { "a.txt": "a\n" }, message: "Add a" }));
+    const executorOf = async (change: string) =>
+      ((await (await fetch(`${s.url}/api/builds?change=${change}`)).json()) as { builds: { executor: string | null }[] }).builds.map((b) => b.executor);
+    for (let i = 0; i < 200 && (await executorOf(first))[0] !== "here"; i++) await Bun.sleep(50);
+    expect(await executorOf(first)).toEqual(["here"]);
+
+    writeConfig({ jobs: ["slow"], executor: "{name: there, type: local, capacity: 2}" });
+    const res = await post(s);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { restartNeeded: string[] }).restartNeeded).toEqual([]);
+    expect(s.gate!.view().capacity).toBe(2);
+    // The build under way on `here` ends there and is reported.
+    await until("the first change's Verified+1", () => sim!.reviews.find((r) => String(r.change) === first && r.labels?.Verified === 1));
+    const second = String(await sim!.uploadChange("org/p", { files: { "b.txt": "b\n" }, message: "Add b" }));
+    await until("the second change's Verified+1", () => sim!.reviews.find((r) => String(r.change) === second && r.labels?.Verified === 1));
+    expect(await executorOf(second)).toEqual(["there"]);
+    expect(await executorOf(first)).toEqual(["here"]);
+  }, 60_000);
 
   it("refuses an invalid config with every problem (400), logs them, and keeps the config in force", async () => {
     writeConfig({ jobs: ["quick"] });
