@@ -132,4 +132,43 @@
   });
   // Elapsed times and ETAs move between updates.
   setInterval(render, 1000);
+
+  // The health banner (drawn by the server on every page) follows /healthz without a reload:
+  // 200 or 503, both with {ok, problems}; anything else (gatebox restarting) leaves it as it is.
+  async function refreshHealth() {
+    let report;
+    try {
+      const res = await fetch("/healthz", { cache: "no-store" });
+      report = await res.json();
+    } catch {
+      return;
+    }
+    if (!report || !Array.isArray(report.problems)) return;
+    let banner = document.getElementById("health");
+    if (report.problems.length === 0) {
+      banner?.remove();
+      return;
+    }
+    if (!banner) {
+      banner = document.createElement("div");
+      banner.id = "health";
+      banner.className = "health-banner";
+      banner.setAttribute("role", "alert");
+      document.querySelector("main").before(banner);
+    }
+    const title = document.createElement("strong");
+    title.textContent = "gatebox cannot do its whole job:";
+    const list = document.createElement("ul");
+    for (const p of report.problems) {
+      const li = document.createElement("li");
+      li.dataset.check = String(p.check);
+      const check = document.createElement("span");
+      check.className = "health-check";
+      check.textContent = String(p.check);
+      li.append(check, `: ${p.message}`);
+      list.append(li);
+    }
+    banner.replaceChildren(title, list);
+  }
+  setInterval(refreshHealth, 10_000);
 })();

@@ -1,6 +1,7 @@
 import { GateboxError, InfraError, InputError, UsageError } from "../errors.ts";
 import type { ConsoleEvent } from "../logs/console-format.ts";
 import { SseParser } from "../web/sse-parser.ts";
+import type { HealthProblem, HealthReport } from "../web/context.ts";
 import type { StatusJson } from "../web/status-view.ts";
 
 /**
@@ -18,6 +19,33 @@ export class ApiClient {
     const body = await this.json(await this.get("/api/status"));
     if (body === null || typeof body !== "object" || !Array.isArray((body as StatusJson).pipelines)) throw this.notGatebox("/api/status");
     return body as StatusJson;
+  }
+
+  /**
+   * /healthz: the report whether it answers 200 (ok) or 503 (problems): a 503 is news, not a
+   * failure. Null when the answer is neither (an older gatebox, a proxy in the way): the caller
+   * goes on without it. Cannot connect → InfraError, like every call.
+   */
+  async health(): Promise<HealthReport | null> {
+    const url = new URL("/healthz", checkedUrl(this.baseUrl, "the gatebox address")).toString();
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: { accept: "application/json" } });
+    } catch (err) {
+      throw new InfraError(`cannot reach gatebox at ${this.baseUrl} (${(err as Error).message}); is it running? (--url)`);
+    }
+    if (res.status !== 200 && res.status !== 503) return null;
+    let body: unknown;
+    try {
+      body = await res.json();
+    } catch {
+      return null;
+    }
+    if (body === null || typeof body !== "object" || !Array.isArray((body as HealthReport).problems)) return null;
+    const problems = (body as HealthReport).problems
+      .filter((p): p is HealthProblem => p !== null && typeof p === "object" && typeof p.check === "string" && typeof p.message === "string")
+      .map((p) => ({ check: p.check, message: p.message }));
+    return { ok: res.status === 200 && problems.length === 0, problems };
   }
 
   async action(name: "enqueue" | "dequeue" | "promote", body: Record<string, unknown>): Promise<unknown> {

@@ -1,5 +1,6 @@
 import { plainText } from "../terminal.ts";
 import { formatDuration } from "../web/charts.ts";
+import type { HealthReport } from "../web/context.ts";
 import type { StatusItem, StatusJob, StatusJson } from "../web/status-view.ts";
 
 /**
@@ -21,6 +22,15 @@ export function formatStatus(s: StatusJson, filter: { pipeline?: string | undefi
   lines.push(`${s.running} build${s.running === 1 ? "" : "s"} running${s.capacity === null ? "" : ` of ${s.capacity}`}`);
   // Subjects, names and reasons come from outside: nothing in them may drive the terminal.
   return `${lines.map(plainText).join("\n")}\n`;
+}
+
+/**
+ * The health report's problems, one `! CHECK: message` line each (the web's banner as text);
+ * empty when there are none. The messages come from the server: made plain like the rest.
+ */
+export function formatHealth(health: HealthReport | null): string {
+  if (health === null || health.problems.length === 0) return "";
+  return `${health.problems.map((p) => plainText(`! ${p.check}: ${p.message}`)).join("\n")}\n`;
 }
 
 function item(it: StatusItem): string[] {

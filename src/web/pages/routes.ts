@@ -16,9 +16,11 @@ import { statusShell } from "./status.ts";
 /** The server-rendered pages: `/` (status), `/builds`, `/builds/:id`, `/history` (docs/web.md). */
 export function pageRoutes(ctx: WebContext, status: StatusSource): Hono {
   const app = new Hono();
+  /** Read per request: the banner shows what is wrong now. */
+  const health = () => ctx.health?.() ?? null;
 
   app.get("/", (c) =>
-    c.html(layout("Status", ctx.gerritConfigured ? statusShell() : setupNotice(ctx.configFile, ctx.dataDir))),
+    c.html(layout("Status", ctx.gerritConfigured ? statusShell() : setupNotice(ctx.configFile, ctx.dataDir), health())),
   );
 
   app.get("/builds", (c) => {
@@ -33,14 +35,14 @@ export function pageRoutes(ctx: WebContext, status: StatusSource): Hono {
       offset: optionalInt(q["offset"], "offset", 0, Number.MAX_SAFE_INTEGER) ?? 0,
     };
     const { total, builds } = listBuilds(ctx.db, f);
-    return c.html(layout("Builds", buildsPage(f, total, builds)));
+    return c.html(layout("Builds", buildsPage(f, total, builds), health()));
   });
 
   app.get("/builds/:id", (c) => {
     const id = buildId(c.req.param("id"));
     const found = getBuild(ctx.db, id);
-    if (!found) return c.html(layout("No such build", notFound(`There is no build ${id}.`)), 404);
-    return c.html(layout(`${found.build.job} ${found.build.id}`, buildPage(found, ctx.consoles.isLive(id), listArtifacts(ctx.dataDir, id))));
+    if (!found) return c.html(layout("No such build", notFound(`There is no build ${id}.`), health()), 404);
+    return c.html(layout(`${found.build.job} ${found.build.id}`, buildPage(found, ctx.consoles.isLive(id), listArtifacts(ctx.dataDir, id)), health()));
   });
 
   app.get("/history", (c) => {
@@ -49,6 +51,7 @@ export function pageRoutes(ctx: WebContext, status: StatusSource): Hono {
       layout(
         "History",
         historyPage(f, jobHistory(ctx.db, f), queueTimes(ctx.db, { ...f, limit: 200 }), listBuildsets(ctx.db, { ...f, limit: 50, offset: 0 })),
+        health(),
       ),
     );
   });
