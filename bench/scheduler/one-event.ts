@@ -2,7 +2,8 @@
  * Time for one event on a 1,000-item gate queue. The queue is kept at 1,000 items: every round
  * finishes the oldest running build (10% of them fail), answers merges and submits at once, and
  * enqueues a new change for each one that left. Every `handle` call is timed; prints the median
- * and p99 (target: median < 1 ms), with the default window (20) and with an unlimited window.
+ * and p99 (target: median < 1 ms), with the default window (20) and with an unlimited window, for
+ * the zuul strategy; and for the adaptive strategy with 50 executors and with unlimited ones.
  * Run: npx bun bench/scheduler/one-event.ts [rounds]
  */
 import { type Command, Scheduler, type SchedulerEvent } from "../../src/scheduler/index.ts";
@@ -11,12 +12,15 @@ import { prng } from "../../src/simulate/generate.ts";
 const rounds = Number(process.argv[2] ?? 5000);
 const QUEUE = 1000;
 
-function bench(window: number): { median: number; p99: number; events: number } {
-  const s = new Scheduler({
-    pipelines: [{ name: "gate", manager: "dependent", window: { window } }],
-    projects: [{ name: "p", pipelines: { gate: { jobs: ["unit", "lint"] } } }],
-    jobs: [{ name: "unit" }, { name: "lint" }],
-  });
+function bench(window: number, strategy: "zuul" | "adaptive", capacity?: number): { median: number; p99: number; events: number } {
+  const s = new Scheduler(
+    {
+      pipelines: [{ name: "gate", manager: "dependent", window: { window }, strategy }],
+      projects: [{ name: "p", pipelines: { gate: { jobs: ["unit", "lint"] } } }],
+      jobs: [{ name: "unit" }, { name: "lint" }],
+    },
+    capacity === undefined ? {} : { capacity },
+  );
   const rand = prng(7);
   const running: number[] = [];
   const inbox: SchedulerEvent[] = [];
@@ -61,9 +65,16 @@ function bench(window: number): { median: number; p99: number; events: number } 
   return { median: at(0.5), p99: at(0.99), events: times.length };
 }
 
-for (const window of [20, 0]) {
-  const r = bench(window);
+const cases = [
+  { window: 20, strategy: "zuul" },
+  { window: 0, strategy: "zuul" },
+  { window: 20, strategy: "adaptive", capacity: 50 },
+  { window: 20, strategy: "adaptive" },
+] as const;
+for (const c of cases) {
+  const r = bench(c.window, c.strategy, "capacity" in c ? c.capacity : undefined);
+  const cap = "capacity" in c ? ` capacity=${c.capacity}` : "";
   console.log(
-    `one-event queue=${QUEUE} window=${window === 0 ? "unlimited" : window}: median=${(r.median * 1000).toFixed(1)}µs p99=${(r.p99 * 1000).toFixed(1)}µs over ${r.events} events`,
+    `one-event ${c.strategy} queue=${QUEUE} window=${c.window === 0 ? "unlimited" : c.window}${cap}: median=${(r.median * 1000).toFixed(1)}µs p99=${(r.p99 * 1000).toFixed(1)}µs over ${r.events} events`,
   );
 }

@@ -1,8 +1,9 @@
 /**
  * Generated stream of 10,000 changes: one 3600 s job, failure-rate 0.1, capacity 50, one arrival a
  * minute (more than the gate can take, so the queue is always full). Prints wall time and
- * merges/hour for serial and dependent, and dependent's merges/hour as a fraction of the bound for
- * all-passing changes (capacity / jobs per change / duration, per hour = 50/h).
+ * merges/hour for serial and dependent (zuul and adaptive strategies), and dependent's merges/hour
+ * as a fraction of the bound for all-passing changes (capacity / jobs per change / duration, per
+ * hour = 50/h). Target: each run under 10 s of wall time.
  * Run: npx bun bench/simulate/stream.ts [changes]
  */
 import { runScenario } from "../../src/simulate/run.ts";
@@ -15,16 +16,18 @@ const jobsPerChange = 1;
 const bound = (capacity / jobsPerChange / duration) * 3600;
 
 const cases = [
-  { manager: "serial", failureRate: 0.1 },
-  { manager: "dependent", failureRate: 0.1 },
+  { manager: "serial", failureRate: 0.1, strategy: "zuul" },
+  { manager: "dependent", failureRate: 0.1, strategy: "zuul" },
+  { manager: "dependent", failureRate: 0.1, strategy: "adaptive" },
   // The same gate with no bad changes: how close NNFI gets to the bound when nothing fails.
-  { manager: "dependent", failureRate: 0 },
+  { manager: "dependent", failureRate: 0, strategy: "zuul" },
+  { manager: "dependent", failureRate: 0, strategy: "adaptive" },
 ] as const;
 
-for (const { manager, failureRate } of cases) {
+for (const { manager, failureRate, strategy } of cases) {
   const text = `
 name: ${manager} stream
-pipeline: {manager: ${manager}}
+pipeline: {manager: ${manager}, strategy: ${strategy}}
 jobs: [{name: test1, duration: ${duration}}]
 generate: {changes: ${changes}, arrival-interval: 60, failure-rate: ${failureRate}, seed: 42}
 capacity: ${capacity}
@@ -34,7 +37,7 @@ capacity: ${capacity}
   const wall = (performance.now() - started) / 1000;
   const t = outcome.throughput!;
   const line = [
-    `${manager.padEnd(9)} failure-rate=${failureRate} changes=${changes}`,
+    `${manager.padEnd(9)} ${strategy.padEnd(8)} failure-rate=${failureRate} changes=${changes}`,
     `wall=${wall.toFixed(2)}s`,
     `merged=${outcome.merged.length}`,
     `mergesPerHour=${t.mergesPerHour.toFixed(2)}`,

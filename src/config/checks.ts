@@ -177,6 +177,7 @@ function checkWindow(doc: SourceDoc, p: RawPipeline, i: number, problem: (path: 
     for (const key of WINDOW_KEYS) {
       if (written(doc, at(key)) !== undefined) problem(at(key), `only dependent pipelines have a window (this one is ${p.manager})`);
     }
+    if (written(doc, at("strategy")) !== undefined) problem(at("strategy"), `only dependent pipelines have a strategy (this one is ${p.manager})`);
     return;
   }
   const { window, "window-floor": floor, "window-ceiling": ceiling } = p;

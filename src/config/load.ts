@@ -95,6 +95,7 @@ function normalizePipelines(raw: RawConfig): PipelineConfig[] {
     failure: reporter(p.failure),
     window: windowParams(p),
     postReview: p["post-review"],
+    strategy: p.strategy,
   }));
 }
 

@@ -114,6 +114,8 @@ export interface PipelineConfig {
   window: WindowParams;
   /** Runs only code a reviewer approved (gate, post): the only pipelines whose jobs may use secrets. */
   postReview: boolean;
+  /** Dependent pipelines: Zuul's NNFI as it is, or the adaptive strategy (docs/strategy.md). */
+  strategy: "zuul" | "adaptive";
 }
 
 export interface JobConfig {

@@ -120,6 +120,8 @@ const pipeline = z
     "window-decrease-factor": numberIn(LIMITS.windowFactor).default(2),
     // Zuul's rule: gate and post run code a reviewer approved, check runs anyone's. Only these get secrets.
     "post-review": z.boolean().default(false),
+    // How a dependent pipeline chooses what to test (docs/strategy.md).
+    strategy: z.enum(["zuul", "adaptive"]).default("zuul"),
   })
   .strict()
   .superRefine((p, ctx) => {

@@ -227,8 +227,11 @@ export class CommandActions {
     if (!cmd.submit) {
       this.deps.push({ kind: "report-done", itemId: cmd.itemId });
     } else if (answer === null || answer.ok) {
-      // Take the tested state now: submit-done dequeues the item, and its merges go with it.
-      const tested = this.deps.lastMergeOf(cmd.itemId)?.state[cmd.change.project];
+      // Take the tested state now: submit-done dequeues the item, and its merges go with it. A
+      // change landed on another item's passing state (adaptive: `provedBy`) leaves an
+      // intermediate tree: the group's last change is checked against the tested one.
+      const held = cmd.mergeId !== undefined ? this.deps.merge(cmd.mergeId) : this.deps.lastMergeOf(cmd.itemId);
+      const tested = cmd.provedBy ? undefined : held?.state[cmd.change.project];
       this.deps.log(`gatebox: change ${cmd.change.id} submitted`);
       this.deps.push({ kind: "event", event: { type: "submit-done", itemId: cmd.itemId } });
       if (tested) void this.verifyTree(cmd, tested, answer?.revision);

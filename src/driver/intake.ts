@@ -48,14 +48,16 @@ export async function retryParked(opts: IntakeOptions, entry: ParkedChange): Pro
       opts.log(`gatebox: change ${entry.changeId} no longer waits for ${entry.pipeline}: it is ${status.toLowerCase()}`);
       return;
     }
+    let votes: Votes | null = null;
     if (Object.keys(pipeline.require.approvals).length > 0) {
-      const { ok, missing } = meetsRequirements(pipeline, await opts.lookup.votes(entry.project, entry.number));
+      votes = await opts.lookup.votes(entry.project, entry.number);
+      const { ok, missing } = meetsRequirements(pipeline, votes);
       if (!ok) {
         opts.log(`gatebox: change ${entry.changeId} does not enter ${pipeline.name} behind its dependency: it lacks ${missing.join(", ")}`);
         return;
       }
     }
-    enter(opts, pipeline, record, await resolveDependencies(record, footers, opts.lookup));
+    enter(opts, pipeline, record, await resolveDependencies(record, footers, opts.lookup), votes);
   } catch (err) {
     opts.log(`gatebox: cannot enqueue change ${entry.changeId} behind its dependency yet (${(err as Error).message}); trying again shortly`);
     await Bun.sleep(5000);
@@ -64,7 +66,13 @@ export async function retryParked(opts: IntakeOptions, entry: ParkedChange): Pro
 }
 
 /** Enqueues the change, or parks it while a dependency it needs is neither in the pipeline nor merged. */
-function enter(opts: IntakeOptions, pipeline: PipelineConfig, change: Change, resolved: { dependsOn: string[]; needs: Change[] }): void {
+function enter(
+  opts: IntakeOptions,
+  pipeline: PipelineConfig,
+  change: Change,
+  resolved: { dependsOn: string[]; needs: Change[] },
+  votes: Votes | null = null,
+): void {
   const open = new Set(resolved.needs.map((c) => c.id));
   const waitsFor =
     pipeline.manager === "independent" ? [] : resolved.dependsOn.filter((id) => open.has(id) && !opts.isEnqueued(pipeline.name, id));
@@ -73,7 +81,22 @@ function enter(opts: IntakeOptions, pipeline: PipelineConfig, change: Change, re
     opts.park({ pipeline: pipeline.name, project: change.project, number: Number(change.id), changeId: change.id, waitsFor });
     return;
   }
-  opts.submit({ type: "enqueue", pipeline: pipeline.name, change: { ...change, dependsOn: resolved.dependsOn }, needs: resolved.needs });
+  const risk = pipeline.strategy === "adaptive" && votes ? riskOf(votes) : undefined;
+  opts.submit({
+    type: "enqueue",
+    pipeline: pipeline.name,
+    change: { ...change, dependsOn: resolved.dependsOn, ...(risk !== undefined ? { risk } : {}) },
+    needs: resolved.needs,
+  });
+}
+
+/**
+ * What the source says of a change's chance to fail the gate, for the adaptive strategy: a change
+ * whose own check failed (a negative Verified) most likely fails again. Otherwise nothing is said
+ * and the queue's measured failure rate stands.
+ */
+export function riskOf(votes: Votes): number | undefined {
+  return (votes["Verified"] ?? []).some((v) => v < 0) ? 0.9 : undefined;
 }
 
 /**
@@ -127,7 +150,7 @@ export async function intake(opts: IntakeOptions, event: TriggerEvent): Promise<
         return;
       }
     }
-    enter(opts, pipeline, change, resolved);
+    enter(opts, pipeline, change, resolved, votes);
   }
   // A withdrawn approval takes the change out of the pipelines that require it.
   if (votes) {

@@ -8,6 +8,7 @@ export function layoutFromConfig(config: GateboxConfig): Layout {
       name: p.name,
       manager: p.manager,
       window: p.window,
+      ...(p.manager === "dependent" && p.strategy !== "zuul" ? { strategy: p.strategy } : {}),
     })),
     projects: config.projects.map((project) => ({
       name: project.name,

@@ -1,6 +1,6 @@
 import { jobReports, newRuns } from "./buildset.ts";
 import type { ResolvedJob, ResolvedPipeline, ResolvedProjectPipeline } from "./layout.ts";
-import type { Item, QueueState, SchedulerState } from "./state.ts";
+import type { Buildset, Item, QueueState, SchedulerState } from "./state.ts";
 import type { Change, Command, ReportResult } from "./types.ts";
 
 /**
@@ -36,10 +36,11 @@ export class Core {
   private index(item: Item): void {
     this.items.set(item.id, item);
     this.byChange.set(changeKey(item.pipeline, item.change.id), item);
-    const bs = item.buildset;
-    if (!bs) return;
-    if (bs.merge === "pending") this.merges.set(bs.mergeId, item);
-    for (const run of bs.jobs) if (run.status === "running" && run.buildId !== null) this.builds.set(run.buildId, item);
+    for (const bs of item.hedges ? [item.buildset, ...item.hedges] : [item.buildset]) {
+      if (!bs) continue;
+      if (bs.merge === "pending") this.merges.set(bs.mergeId, item);
+      for (const run of bs.jobs) if (run.status === "running" && run.buildId !== null) this.builds.set(run.buildId, item);
+    }
   }
 
   emit(cmd: Command): void {
@@ -126,6 +127,25 @@ export class Core {
   dropBuildset(item: Item, asReset: boolean): void {
     const bs = item.buildset;
     if (!bs) return;
+    item.buildset = null;
+    if (!item.hedges) this.queueOf(item).busy--;
+    this.discard(item, bs, asReset);
+  }
+
+  /**
+   * Keeps the queue's busy count (items with a buildset or, adaptive, a hedge) exact after the
+   * item's buildsets changed; `before`: whether it was busy before.
+   */
+  settleBusy(item: Item, before: boolean): void {
+    const now = item.buildset !== null || item.hedges !== undefined;
+    if (now !== before) this.queueOf(item).busy += now ? 1 : -1;
+  }
+
+  /**
+   * Cancels what runs of `bs` (one of the item's buildsets, already unlinked from it) and forgets its
+   * merge. `asReset`: its started builds are thrown away, so emit a `reset` naming them.
+   */
+  discard(item: Item, bs: Buildset, asReset: boolean): void {
     const discarded: number[] = [];
     let completed = 0;
     for (const run of bs.jobs) {
@@ -138,16 +158,27 @@ export class Core {
       } else if (run.status !== "ABORTED") completed++;
     }
     this.merges.delete(bs.mergeId);
-    item.buildset = null;
-    this.queueOf(item).busy--;
     if (asReset && discarded.length > 0) {
       this.emit({ type: "reset", itemId: item.id, pipeline: item.pipeline, changeId: item.change.id, discarded, completed });
     }
   }
 
-  /** `tested`: false when the result is not about its own builds (e.g. a dependency left). */
-  report(item: Item, result: ReportResult, reason: string, submit = false, tested = true): void {
-    this.emit({
+  /** Adaptive: drops every hedge of the item (wasted unless promoted, so a reset when they ran). */
+  dropHedges(item: Item): void {
+    const hedges = item.hedges;
+    if (!hedges) return;
+    delete item.hedges;
+    this.settleBusy(item, true);
+    for (const h of hedges) this.discard(item, h, true);
+  }
+
+  /**
+   * `tested`: false when the result is not about its own builds (e.g. a dependency left). `proof`
+   * (adaptive): the buildset, and its item, whose result this is when it is not the item's own.
+   */
+  report(item: Item, result: ReportResult, reason: string, submit = false, tested = true, proof?: { bs: Buildset; owner: Item }): void {
+    const bs = proof?.bs ?? item.buildset;
+    const cmd: Extract<Command, { type: "report" }> = {
       type: "report",
       itemId: item.id,
       pipeline: item.pipeline,
@@ -155,11 +186,16 @@ export class Core {
       result,
       reason,
       submit,
-      state: tested ? (item.buildset?.state ?? null) : null,
-      buildsetId: tested ? (item.buildset?.id ?? null) : null,
-      jobs: jobReports(item.buildset, this.jobsOf(item)),
+      state: tested ? (bs?.state ?? null) : null,
+      buildsetId: tested ? (bs?.id ?? null) : null,
+      jobs: jobReports(bs, this.jobsOf(proof?.owner ?? item)),
       enqueuedAt: item.enqueuedAt,
-    });
+    };
+    if (this.pipelines.get(item.pipeline)?.strategy === "adaptive") {
+      if (tested && bs) cmd.mergeId = bs.mergeId;
+      if (proof && proof.owner !== item) cmd.provedBy = { itemId: proof.owner.id, changeId: proof.owner.change.id };
+    }
+    this.emit(cmd);
   }
 
   /**
@@ -173,6 +209,7 @@ export class Core {
     const at = q.items.indexOf(item);
     if (at < 0) return;
     this.dropBuildset(item, false);
+    this.dropHedges(item);
     q.items.splice(at, 1);
     this.items.delete(item.id);
     this.byChange.delete(changeKey(item.pipeline, item.change.id));
@@ -180,6 +217,7 @@ export class Core {
     if (merged) {
       this.markMerged(item.change.id);
       this.unlinkMerged(q, item);
+      if (item.link) relinkToTip(q, item, at);
     } else if (dequeued || this.pipelines.get(item.pipeline)?.manager !== "independent") {
       this.removeDependents(item);
     }
@@ -190,9 +228,10 @@ export class Core {
     // Only busy items have a buildset to fix; stop after the last one (the queue may be long).
     let left = q.busy;
     for (let i = 0; i < q.items.length && left > 0; i++) {
-      const bs = q.items[i]!.buildset;
-      if (!bs) continue;
+      const { buildset: bs, hedges } = q.items[i]!;
+      if (!bs && !hedges) continue;
       left--;
+      if (!bs) continue;
       if (bs.aheadItem === item.id) {
         bs.aheadItem = null;
         bs.aheadBuildset = null;
@@ -227,6 +266,21 @@ export class Core {
     if (this.merged.has(changeId)) return;
     this.merged.add(changeId);
     this.state.merged.push(changeId);
+  }
+}
+
+/**
+ * Adaptive: the items linked to a merged item now have it on the branch tip: the failing (and
+ * presumed-bad) items right behind it and the next item of the chain; the scan stops at the first
+ * item that is not failing and is linked to something else.
+ */
+function relinkToTip(q: QueueState, gone: Item, from: number): void {
+  for (let i = from; i < q.items.length; i++) {
+    const other = q.items[i]!;
+    if (other.link?.ahead === gone.id) {
+      other.link.ahead = null;
+      other.link.aheadToken = null;
+    } else if (!other.failing && !other.depFailing) return;
   }
 }
 

@@ -1,6 +1,7 @@
 import { propagateSkips } from "./buildset.ts";
 import type { Core } from "./core.ts";
-import type { Item } from "./state.ts";
+import { landed, timed } from "./adaptive/measure.ts";
+import type { Buildset, Item } from "./state.ts";
 import type { BuildResult, Change, SchedulerEvent } from "./types.ts";
 import { grow } from "./window.ts";
 
@@ -31,8 +32,8 @@ export function applyEvent(core: Core, ev: SchedulerEvent): void {
     case "merge-failed": {
       const item = core.merges.get(ev.mergeId);
       core.merges.delete(ev.mergeId);
-      const bs = item?.buildset;
-      if (!bs || bs.mergeId !== ev.mergeId || bs.merge !== "pending") return;
+      const bs = item ? buildsetOf(item, (b) => b.mergeId === ev.mergeId) : undefined;
+      if (bs?.merge !== "pending") return;
       bs.merge = ev.type === "merge-done" ? "done" : ev.infra ? "error" : "conflict";
       if (ev.type === "merge-failed") bs.mergeReason = ev.reason ?? null;
       return;
@@ -54,7 +55,8 @@ export function applyEvent(core: Core, ev: SchedulerEvent): void {
       const q = core.queueOf(item);
       if (ev.type === "submit-done") {
         const p = core.pipelines.get(item.pipeline);
-        if (p) q.window = grow(q.window, p.window);
+        if (p?.strategy === "adaptive") landed(core, p, q);
+        else if (p) q.window = grow(q.window, p.window);
         core.remove(item, true);
       } else {
         item.submitting = false;
@@ -134,8 +136,15 @@ function promote(core: Core, pipeline: string, changeId: string): void {
   for (const i of q.items) if (!i.submitting) i.forceReset = true;
 }
 
+/** The item's buildset (its main one, else a hedge) that `match` picks. */
+function buildsetOf(item: Item, match: (bs: Buildset) => boolean): Buildset | undefined {
+  if (item.buildset && match(item.buildset)) return item.buildset;
+  return item.hedges?.find(match);
+}
+
 function runOf(item: Item | undefined, buildId: number) {
-  return item?.buildset?.jobs.find((r) => r.buildId === buildId);
+  const bs = item && buildsetOf(item, (b) => b.jobs.some((r) => r.buildId === buildId));
+  return bs?.jobs.find((r) => r.buildId === buildId);
 }
 
 function buildFinished(core: Core, buildId: number, result: BuildResult): void {
@@ -146,9 +155,10 @@ function buildFinished(core: Core, buildId: number, result: BuildResult): void {
   core.state.running--;
   run.status = result;
   run.endedAt = core.now;
+  if (core.pipelines.get(item.pipeline)?.strategy === "adaptive" && result !== "ERROR" && result !== "RETRY_LIMIT") timed(core.queueOf(item), run);
   if (result === "SUCCESS") return;
   const pp = core.projectOf(item);
-  const bs = item.buildset!;
+  const bs = buildsetOf(item, (b) => b.jobs.includes(run))!;
   propagateSkips(bs, pp?.jobs ?? []);
   const voting = pp?.jobs.find((j) => j.name === run.name)?.voting ?? true;
   if (!pp?.failFast || !voting) return;

@@ -2,5 +2,5 @@
 export { Scheduler } from "./scheduler.ts";
 export type { SchedulerState } from "./state.ts";
 export type * from "./types.ts";
-export type { ItemView, JobView, QueueView, SchedulerView } from "./view.ts";
+export type { ItemView, JobView, QueueView, SchedulerView, StrategyView } from "./view.ts";
 export { DEFAULT_WINDOW } from "./layout.ts";

@@ -1,4 +1,4 @@
-import type { Layout, ManagerKind, WindowParams } from "./types.ts";
+import type { Layout, ManagerKind, Strategy, WindowParams } from "./types.ts";
 
 /** A job as one project runs it in one pipeline: dependencies resolved to indexes of that list. */
 export interface ResolvedJob {
@@ -18,6 +18,8 @@ export interface ResolvedPipeline {
   name: string;
   manager: ManagerKind;
   window: WindowParams;
+  /** `adaptive` only for dependent pipelines; everything else runs as `zuul`. */
+  strategy: Strategy;
   /** project name → how it runs here. */
   projects: Map<string, ResolvedProjectPipeline>;
   /** Queue keys in project order, each with its display name. */
@@ -76,7 +78,8 @@ export function resolveLayout(layout: Layout): ResolvedPipeline[] {
       assertAcyclic(jobs, `project '${project.name}' in pipeline '${p.name}'`);
       projects.set(project.name, { queueKey: key, jobs, failFast: pp.failFast ?? false });
     }
-    return { name: p.name, manager: p.manager, window, projects, queues };
+    const strategy = p.manager === "dependent" && p.strategy === "adaptive" ? "adaptive" : "zuul";
+    return { name: p.name, manager: p.manager, window, strategy, projects, queues };
   });
 }
 

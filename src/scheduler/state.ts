@@ -27,6 +27,45 @@ export interface Buildset {
   /** Change ids in merge order: the non-failing items ahead, then the item itself. */
   state: string[];
   jobs: JobRun[];
+  /** Adaptive: the item's link token when this state was made (valid while the token is unchanged). */
+  link?: number;
+  /** Adaptive: the change ids it tests on behalf of (the item, or a batch ending with it). */
+  covers?: string[];
+  /** Adaptive hedge: the change left out of this state. */
+  without?: string;
+  /** Adaptive hedge: how many changes were merged (`SchedulerState.merged`) when it was made. */
+  base?: number;
+  /** Adaptive: its failure told which range holds a bad change, so dropping it wastes nothing. */
+  used?: boolean;
+}
+
+/**
+ * Adaptive: where an item sits in the chain of non-failing items. `token` changes whenever what is
+ * ahead of it changes, so a state made on an older token is stale (what Zuul's aheadBuildset does
+ * for items that have a buildset, for every item, riders of a batch included).
+ */
+export interface Link {
+  ahead: number | null;
+  aheadToken: number | null;
+  token: number;
+}
+
+/** Adaptive: what a queue measured and chose (docs/strategy.md). */
+export interface AdaptiveQueue {
+  /** Failure rate: exponentially weighted share of decided items that failed by their own fault. */
+  rate: number;
+  /** Decided items seen (the weight of the measurement grows with it, up to a cap). */
+  decided: number;
+  mode: "nnfi" | "batch" | "hedge";
+  reason: string;
+  /** Items per buildset when batching (1 otherwise). */
+  batch: number;
+  /** Job name → how long its builds took lately (seconds), to tell when a result is due. */
+  durations?: Record<string, number>;
+  /** Hedges placed by the last plan (for the status page). */
+  hedges?: number;
+  /** What the reason was last written for (it is rewritten only when that changes). */
+  shown?: string;
 }
 
 export interface Item {
@@ -47,6 +86,10 @@ export interface Item {
   submitting: boolean;
   /** Set by promote: the next walk resets the item whatever its item ahead. */
   forceReset: boolean;
+  /** Adaptive: its place in the chain. */
+  link?: Link;
+  /** Adaptive: alternative states (hedges) beside `buildset`. */
+  hedges?: Buildset[];
 }
 
 export interface QueueState {
@@ -57,6 +100,8 @@ export interface QueueState {
   window: number;
   /** How many items have a buildset: lets the walk stop at the first idle item past the window. */
   busy: number;
+  /** Adaptive strategy only. */
+  adaptive?: AdaptiveQueue;
 }
 
 export interface SchedulerState {
@@ -70,6 +115,8 @@ export interface SchedulerState {
   merged: string[];
   /** Builds started and neither finished nor cancelled. */
   running: number;
+  /** Adaptive: the next link token. */
+  nextLinkId?: number;
 }
 
 export const TERMINAL: ReadonlySet<JobStatus> = new Set<JobStatus>([

@@ -8,6 +8,12 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 export type ManagerKind = "independent" | "dependent" | "serial";
 export type WindowChange = "linear" | "exponential";
+/**
+ * How a dependent pipeline chooses what to test (docs/strategy.md). `zuul` (default): Zuul's NNFI
+ * with its AIMD window, exactly. `adaptive`: NNFI that fills idle executors, lands what a passing
+ * state holds, batches and bisects when executors are scarce, and hedges past risky items.
+ */
+export type Strategy = "zuul" | "adaptive";
 
 /** Active-window parameters of a dependent pipeline (FORMAT.md "Window"). */
 export interface WindowParams {
@@ -27,6 +33,8 @@ export interface PipelineLayout {
   manager: ManagerKind;
   /** Ignored by `independent` (no window) and `serial` (always exactly 1). */
   window?: Partial<WindowParams>;
+  /** Dependent pipelines only (default `zuul`); `independent` and `serial` ignore it. */
+  strategy?: Strategy;
 }
 
 export interface ProjectPipelineLayout {
@@ -69,6 +77,12 @@ export interface Change {
   dependsOn: string[];
   /** Opaque to the core (patchset, refs, ...), passed through to commands. */
   meta?: JsonValue;
+  /**
+   * Adaptive strategy only: the probability (0..1) that this change fails the gate by itself, from
+   * what the source knows (its check result, the recent failure rate of its jobs). Absent: the
+   * queue's measured failure rate. Never decides a result, only what is tested first.
+   */
+  risk?: number;
 }
 
 /**
@@ -116,9 +130,36 @@ export interface JobReport {
 export type Command =
   /** Build the speculative state: `changes` in order (non-failing items ahead, then the item). */
   /** `buildsetId`: the buildset this state is for (one merge per buildset: the ids differ only in name). */
-  | { type: "merge"; mergeId: number; buildsetId: number; itemId: number; pipeline: string; queue: string; changes: Change[] }
-  /** Run `job` on the workspace of merge `mergeId`; `state` lists its change ids in merge order. */
-  | { type: "start-build"; buildId: number; buildsetId: number; itemId: number; pipeline: string; job: string; mergeId: number; state: string[] }
+  /**
+   * Adaptive only, `alternative: true`: a hedge, a second state for the same item (without a risky
+   * change ahead of it) tested beside its main one: the item's other buildsets are not reset by it.
+   */
+  | {
+      type: "merge";
+      mergeId: number;
+      buildsetId: number;
+      itemId: number;
+      pipeline: string;
+      queue: string;
+      changes: Change[];
+      alternative?: boolean;
+    }
+  /**
+   * Run `job` on the workspace of merge `mergeId`; `state` lists its change ids in merge order.
+   * Adaptive only, `covers`: the change ids this build tests on behalf of (a batch: several; else
+   * the item's own), for whoever attributes a failure; the rest of the state is tested elsewhere.
+   */
+  | {
+      type: "start-build";
+      buildId: number;
+      buildsetId: number;
+      itemId: number;
+      pipeline: string;
+      job: string;
+      mergeId: number;
+      state: string[];
+      covers?: string[];
+    }
   /** Cancel a running build; its completion, if it still arrives, is discarded. */
   | { type: "cancel-build"; buildId: number; itemId: number; job: string }
   /**
@@ -126,6 +167,10 @@ export type Command =
    * with submit-done / submit-failed; the item counts as merged only after submit-done.
    * `state`: the change ids its reported builds were tested on (null when it never had one), and
    * `buildsetId` the buildset they belong to.
+   * Adaptive only: `mergeId`, the merge of that buildset (its tree); `provedBy`, set when a success
+   * was proven by the passing buildset of another item behind it (a batch, or a passing state that
+   * holds the items ahead): `state` then goes on past this change, and the tree this submit leaves
+   * on the branch is an intermediate one; the last change of the group lands the tested tree.
    */
   | {
       type: "report";
@@ -139,6 +184,8 @@ export type Command =
       buildsetId: number | null;
       jobs: JobReport[];
       enqueuedAt: number;
+      mergeId?: number;
+      provedBy?: { itemId: number; changeId: string };
     }
   /** The item left its queue (merged, reported, or removed). */
   | { type: "dequeue"; itemId: number; pipeline: string; changeId: string; merged: boolean }

@@ -1,7 +1,7 @@
 import { failKind, readiness } from "./buildset.ts";
 import type { Core } from "./core.ts";
 import type { ResolvedJob } from "./layout.ts";
-import type { Buildset, Item, JobRun } from "./state.ts";
+import type { AdaptiveQueue, Buildset, Item, JobRun } from "./state.ts";
 import type { Change, JobStatus } from "./types.ts";
 
 /**
@@ -32,6 +32,10 @@ export interface ItemView {
   submitting: boolean;
   /** Change ids of its speculative state, in merge order (null: no state yet). */
   state: string[] | null;
+  /** Adaptive: it has no state of its own; the state of this change (behind it) tests it (a batch). */
+  testedWith?: string;
+  /** Adaptive: alternative states beside its own, each without one risky change ahead (hedges). */
+  hedges?: { without: string; state: string[] }[];
   jobs: { job: string; state: JobView; buildId: number | null; startedAt: number | null; endedAt: number | null }[];
 }
 
@@ -39,6 +43,19 @@ export interface QueueView {
   name: string;
   window: number;
   items: ItemView[];
+  /** Adaptive queues: what the strategy measured and chose, and why (docs/strategy.md). */
+  strategy?: StrategyView;
+}
+
+export interface StrategyView {
+  strategy: "adaptive";
+  /** nnfi: one state per item; batch: one state per `batch` items; hedge: nnfi plus hedges. */
+  mode: "nnfi" | "batch" | "hedge";
+  reason: string;
+  /** Measured share of decided items that failed by their own fault. */
+  failureRate: number;
+  batch: number;
+  hedges: number;
 }
 
 export interface SchedulerView {
@@ -58,7 +75,8 @@ export function buildView(core: Core): SchedulerView {
       queues: p.queues.map(({ key }) => {
         const q = core.queues.get(key)!;
         const limit = p.manager === "independent" || q.window === 0 ? Number.POSITIVE_INFINITY : q.window;
-        return { name: q.name, window: q.window, items: q.items.map((item, i) => itemView(core, item, i < limit)) };
+        if (p.strategy !== "adaptive") return { name: q.name, window: q.window, items: q.items.map((item, i) => itemView(core, item, i < limit)) };
+        return { name: q.name, window: q.window, items: adaptiveItems(core, q.items), strategy: strategyView(q.adaptive) };
       }),
     })),
   };
@@ -113,4 +131,35 @@ function jobState(
   if (at.failFastStop) return "waiting: item failing (fail-fast)";
   if (readiness(bs, jobs, j) !== "ready") return "waiting: dependency";
   return "waiting: capacity";
+}
+
+function strategyView(a: AdaptiveQueue | undefined): StrategyView {
+  const hedges = a?.hedges ?? 0;
+  const mode = a?.mode === "nnfi" && hedges > 0 ? "hedge" : (a?.mode ?? "nnfi");
+  const reason = a?.reason ?? "nothing measured yet";
+  return { strategy: "adaptive", mode, reason, failureRate: a?.rate ?? 0, batch: a?.batch ?? 1, hedges };
+}
+
+/**
+ * Adaptive queues: an item is active when it has a state or rides in the state of an item behind
+ * it (a batch; `testedWith` names that item); hedges are listed.
+ */
+function adaptiveItems(core: Core, items: readonly Item[]): ItemView[] {
+  const views: ItemView[] = new Array(items.length);
+  let tester: string | undefined;
+  let covers: readonly string[] = [];
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i]!;
+    const rides = !item.buildset && tester !== undefined && covers.includes(item.change.id);
+    const view = itemView(core, item, item.buildset !== null || rides);
+    if (item.buildset) {
+      tester = item.change.id;
+      covers = item.buildset.covers ?? [];
+    } else if (rides) view.testedWith = tester;
+    if (item.hedges) {
+      view.hedges = item.hedges.map((h) => ({ without: h.without ?? "?", state: h.state.slice() }));
+    }
+    views[i] = view;
+  }
+  return views;
 }

@@ -1,8 +1,10 @@
-import { type FailKind, failKind, isDone } from "./buildset.ts";
+import { walkAdaptive } from "./adaptive/walk.ts";
+import { failKind, isDone } from "./buildset.ts";
 import type { Core } from "./core.ts";
 import type { ResolvedPipeline } from "./layout.ts";
 import type { Item, QueueState } from "./state.ts";
-import type { Change, ReportResult } from "./types.ts";
+import type { Change } from "./types.ts";
+import { dependencyFailing, failure } from "./verdict.ts";
 import { shrink } from "./window.ts";
 
 /**
@@ -12,7 +14,8 @@ import { shrink } from "./window.ts";
  * queue order (see start.ts).
  */
 export function walkQueue(core: Core, p: ResolvedPipeline, q: QueueState): boolean {
-  return p.manager === "independent" ? walkIndependent(core, q) : walkDependent(core, p, q);
+  if (p.manager === "independent") return walkIndependent(core, q);
+  return p.strategy === "adaptive" ? walkAdaptive(core, p, q) : walkDependent(core, p, q);
 }
 
 /**
@@ -104,29 +107,4 @@ function walkIndependent(core: Core, q: QueueState): boolean {
     changed = true;
   }
   return changed;
-}
-
-function dependencyFailing(core: Core, item: Item): boolean {
-  for (const dep of item.change.dependsOn) {
-    if (core.merged.has(dep)) continue;
-    const d = core.itemOf(item.pipeline, dep);
-    if (d && d.queueKey === item.queueKey && d.failing) return true;
-  }
-  return false;
-}
-
-function failure(kind: FailKind, item: Item): [ReportResult, string] {
-  const bs = item.buildset;
-  const named = (statuses: string[]) =>
-    (bs?.jobs ?? []).filter((r) => statuses.includes(r.status)).map((r) => r.name).join(", ");
-  switch (kind) {
-    case "conflict":
-      return ["merge-conflict", `merge conflict${bs?.mergeReason ? `: ${bs.mergeReason}` : ""}`];
-    case "vote":
-      return [-1, `failed: ${named(["FAILURE", "TIMED_OUT"])}`];
-    case "error":
-      return bs?.merge === "error"
-        ? ["error", `the merger failed (not the change's fault)${bs.mergeReason ? `: ${bs.mergeReason}` : ""}`]
-        : ["error", `infrastructure error in ${named(["ERROR", "RETRY_LIMIT"])} (not the change's fault)`];
-  }
 }

@@ -1,8 +1,8 @@
-import { type Change, type Command, type Layout, Scheduler, type SchedulerEvent } from "../scheduler/index.ts";
+import { type Change, type Command, type Layout, Scheduler, type SchedulerEvent, type Strategy } from "../scheduler/index.ts";
 import { EventQueue } from "./event-queue.ts";
 import { compareExpect } from "./expect.ts";
 import { buildDuration, buildFails, mergeConflict, type StateView } from "./fakes.ts";
-import { type Outcome, throughput } from "./outcome.ts";
+import { type Outcome, type Throughput, throughput } from "./outcome.ts";
 import type { Scenario } from "./scenario.ts";
 
 export interface RunOptions {
@@ -10,12 +10,16 @@ export interface RunOptions {
   observe?: (event: SchedulerEvent, commands: readonly Command[], now: number, scheduler: Scheduler) => void;
   /** Persist and restore the scheduler after every event: proves toJSON/fromJSON lose nothing. */
   roundTrip?: boolean;
+  /** Run the gate with this strategy instead of the file's (`gatebox simulate --compare`). */
+  strategy?: Strategy;
 }
 
 export interface RunResult {
   outcome: Outcome;
   /** Readable differences between `expect` and the outcome (empty when it holds). */
   diff: string[];
+  /** The throughput figures, for any scenario (the outcome carries them for generated ones only). */
+  stats: Throughput;
 }
 
 /** Phases within one instant (FORMAT.md "Time and order"). */
@@ -28,10 +32,10 @@ export function pipelineName(sc: Scenario): string {
 }
 
 /** The scenario's one pipeline and its projects as a scheduler layout. */
-export function layoutOf(sc: Scenario): Layout {
+export function layoutOf(sc: Scenario, strategy: Strategy = sc.strategy): Layout {
   const pipeline = pipelineName(sc);
   return {
-    pipelines: [{ name: pipeline, manager: sc.manager, window: sc.window }],
+    pipelines: [{ name: pipeline, manager: sc.manager, window: sc.window, ...(strategy === "adaptive" ? { strategy } : {}) }],
     projects: sc.projects.map((p) => ({
       name: p.name,
       pipelines: { [pipeline]: { queue: p.queue, jobs: p.jobs, failFast: p.failFast } },
@@ -46,7 +50,7 @@ export function layoutOf(sc: Scenario): Layout {
  * scenario's failure rules, submits at once (refused for `submit-failures`).
  */
 export function runScenario(sc: Scenario, options: RunOptions = {}): RunResult {
-  const layout = layoutOf(sc);
+  const layout = layoutOf(sc, options.strategy);
   const pipeline = pipelineName(sc);
   const schedulerOptions = sc.capacity === null ? {} : { capacity: sc.capacity };
   let scheduler = new Scheduler(layout, schedulerOptions);
@@ -55,7 +59,10 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): RunResult {
   let seq = 0;
 
   const changes = new Map<string, Change>();
-  for (const c of sc.changes) changes.set(c.id, { id: c.id, project: c.project, branch: "main", dependsOn: c.dependsOn });
+  for (const c of sc.changes) {
+    const risk = c.risk === undefined ? {} : { risk: c.risk };
+    changes.set(c.id, { id: c.id, project: c.project, branch: "main", dependsOn: c.dependsOn, ...risk });
+  }
   const durations = new Map(sc.changes.map((c) => [c.id, c.durations]));
   const enqueueEvent = (id: string): SchedulerEvent => ({
     type: "enqueue",
@@ -113,9 +120,11 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): RunResult {
       case "start-build": {
         builds[cmd.job] = (builds[cmd.job] ?? 0) + 1;
         live.add(cmd.buildId);
-        const own = cmd.state[cmd.state.length - 1]!;
-        const fails = buildFails(sc, cmd.job, own, stateView(cmd.state, snapshot.get(cmd.mergeId) ?? merged.length));
-        const at = now + buildDuration(sc, cmd.job, own, durations);
+        // A batch's build tests every change it covers: any of their failure rules fails it.
+        const owners = cmd.covers ?? [cmd.state[cmd.state.length - 1]!];
+        const view = stateView(cmd.state, snapshot.get(cmd.mergeId) ?? merged.length);
+        const fails = owners.some((own) => buildFails(sc, cmd.job, own, view));
+        const at = now + Math.max(...owners.map((own) => buildDuration(sc, cmd.job, own, durations)));
         const ev: SchedulerEvent = { type: "build-finished", buildId: cmd.buildId, result: fails ? "FAILURE" : "SUCCESS" };
         agenda.push({ at, phase: COMPLETION, seq: seq++, value: ev });
         return;
@@ -174,6 +183,7 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): RunResult {
 
   const buildsStarted = Object.values(builds).reduce((a, b) => a + b, 0);
   const cancelledTotal = Object.values(cancelled).reduce((a, b) => a + b, 0);
+  const stats = throughput(merged.length, finishedAt, timesInQueue, buildsStarted, cancelledTotal + wastedCompleted);
   const outcome: Outcome = {
     name: sc.name,
     ok: true,
@@ -183,13 +193,11 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): RunResult {
     cancelled,
     resets,
     finishedAt,
-    throughput: sc.generated
-      ? throughput(merged.length, finishedAt, timesInQueue, buildsStarted, cancelledTotal + wastedCompleted)
-      : null,
+    throughput: sc.generated ? stats : null,
   };
   const diff = sc.expect ? compareExpect(sc.expect, outcome) : [];
   outcome.ok = diff.length === 0;
-  return { outcome, diff };
+  return { outcome, diff, stats };
 }
 
 /** Change records of every dependency, transitively (independent pipelines merge them in). */

@@ -25,6 +25,7 @@ const pipeline = z
     "window-decrease-type": z.enum(["linear", "exponential"]).default("exponential"),
     "window-decrease-factor": positive.default(2),
     "merge-duration": seconds.default(0),
+    strategy: z.enum(["zuul", "adaptive"]).default("zuul"),
   })
   .strict();
 
@@ -53,6 +54,7 @@ const change = z
     at: seconds.nullable().default(0),
     "depends-on": z.array(name).default([]),
     durations: z.record(z.string(), seconds).default({}),
+    risk: z.number().min(0).max(1).optional(),
   })
   .strict();
 
@@ -75,6 +77,7 @@ const generate = z
     "arrivals-per-hour": positive.optional(),
     "failure-rate": z.number().min(0).max(1).default(0),
     seed: z.number().int().default(1),
+    risky: z.object({ share: z.number().min(0).max(1), rate: z.number().min(0).max(1) }).strict().optional(),
   })
   .strict()
   .refine((g) => (g["arrival-interval"] === undefined) !== (g["arrivals-per-hour"] === undefined), {

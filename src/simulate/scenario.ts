@@ -1,7 +1,7 @@
 import { windowParams } from "../config/window.ts";
 import { InputError } from "../errors.ts";
 import { type PathKey, problemAt, type SourceDoc, loadYaml, zodProblems } from "../config/yaml-source.ts";
-import type { WindowParams } from "../scheduler/index.ts";
+import type { Strategy, WindowParams } from "../scheduler/index.ts";
 import { generateStream } from "./generate.ts";
 import { type RawScenario, scenarioSchema } from "./scenario-schema.ts";
 
@@ -10,11 +10,21 @@ export interface Scenario {
   file: string;
   name: string;
   manager: "dependent" | "independent" | "serial";
+  /** Dependent pipelines: how the gate chooses what to test (docs/strategy.md). */
+  strategy: Strategy;
   window: WindowParams;
   mergeDuration: number;
   projects: { name: string; jobs: string[]; queue: string | undefined; failFast: boolean }[];
   jobs: { name: string; duration: number; voting: boolean; dependencies: string[] }[];
-  changes: { id: string; project: string; at: number | null; dependsOn: string[]; durations: Record<string, number> }[];
+  changes: {
+    id: string;
+    project: string;
+    at: number | null;
+    dependsOn: string[];
+    durations: Record<string, number>;
+    /** The chance it fails by itself, told to the adaptive strategy (never decides a result). */
+    risk?: number;
+  }[];
   failures: { job: string; change: string; with: string[]; without: string[] }[];
   breaks: { job: string; change: string }[];
   submitFailures: Set<string>;
@@ -138,24 +148,27 @@ function normalize(file: string, raw: RawScenario): Scenario {
         arrivalsPerHour: raw.generate["arrivals-per-hour"],
         failureRate: raw.generate["failure-rate"],
         seed: raw.generate.seed,
+        ...(raw.generate.risky ? { risky: raw.generate.risky } : {}),
       })
     : [];
   return {
     file,
     name: raw.name,
     manager: p.manager,
+    strategy: p.strategy,
     window: windowParams(p),
     mergeDuration: p["merge-duration"],
     projects,
     jobs,
     changes: raw.generate
-      ? stream.map((c) => ({ id: c.id, project: first, at: c.at, dependsOn: [], durations: {} }))
+      ? stream.map((c) => ({ id: c.id, project: first, at: c.at, dependsOn: [], durations: {}, ...(c.risk === undefined ? {} : { risk: c.risk }) }))
       : raw.changes.map((c) => ({
           id: c.id,
           project: c.project ?? first,
           at: c.at,
           dependsOn: c["depends-on"],
           durations: c.durations,
+          ...(c.risk === undefined ? {} : { risk: c.risk }),
         })),
     failures: raw.failures,
     breaks: raw.breaks,

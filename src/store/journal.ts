@@ -46,12 +46,15 @@ export class Journal {
       case "merge": {
         const item = cmd.changes.at(-1);
         if (item) this.item(String(cmd.itemId), cmd.pipeline, cmd.queue, item, now, "active");
-        // A new state for the item: the buildsets it had before were thrown away by a reset.
-        this.db
-          .update(buildsets)
-          .set({ result: "RESET", finishedAt: now })
-          .where(and(eq(buildsets.itemId, String(cmd.itemId)), isNull(buildsets.result)))
-          .run();
+        // A new state for the item: the buildsets it had before were thrown away by a reset
+        // (not so for a hedge: a second state beside the item's own, adaptive strategy).
+        if (!cmd.alternative) {
+          this.db
+            .update(buildsets)
+            .set({ result: "RESET", finishedAt: now })
+            .where(and(eq(buildsets.itemId, String(cmd.itemId)), isNull(buildsets.result)))
+            .run();
+        }
         const state = cmd.changes.map((c) => ({ id: c.id, project: c.project, meta: c.meta ?? null }));
         this.db
           .insert(buildsets)

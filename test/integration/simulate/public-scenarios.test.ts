@@ -47,6 +47,18 @@ describe("gatebox simulate", () => {
     expect(Object.keys(obj)).toEqual(["name", "ok", "merged", "reported", "builds", "cancelled", "resets", "finishedAt", "throughput"]);
   });
 
+  it("--compare prints both strategies side by side; an unknown strategy is a usage error", () => {
+    const file = files.find((f) => f.includes("12-adaptive"))!;
+    const r = cli(["--compare", "zuul,adaptive", file]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^\s+zuul\s+adaptive$/m);
+    expect(r.stdout).toMatch(/^\s+merges\/hour\s+60\.00\s+120\.00$/m);
+    expect(r.stdout).toMatch(/builds wasted/);
+    const json = JSON.parse(cli(["--compare", "zuul,adaptive", "--json", file]).stdout.trim());
+    expect(Object.keys(json.compare)).toEqual(["zuul", "adaptive"]);
+    expect(cli(["--compare", "zuul,fast", file]).status).toBe(2);
+  });
+
   it("exits 1 with a diff when expect does not hold, 2 when a file is invalid", () => {
     const dir = mkdtempSync(join(tmpdir(), "gatebox-sim-"));
     const failing = join(dir, "failing.yaml");

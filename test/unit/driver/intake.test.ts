@@ -85,3 +85,12 @@ describe("intake", () => {
     expect(enq?.type === "enqueue" && enq.needs?.map((c) => c.id)).toEqual(["7"]);
   });
 });
+
+describe("risk for the adaptive strategy", () => {
+  it("a change whose own check failed is risky; otherwise the source says nothing", async () => {
+    const { riskOf } = await import("../../../src/driver/intake.ts");
+    expect(riskOf({ Verified: [-1], "Code-Review": [2] })).toBe(0.9);
+    expect(riskOf({ Verified: [1] })).toBeUndefined();
+    expect(riskOf({})).toBeUndefined();
+  });
+});

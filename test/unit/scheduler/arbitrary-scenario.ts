@@ -77,6 +77,7 @@ export const arbitraryScenario: fc.Arbitrary<Scenario> = fc
       file: "random.yaml",
       name: "random",
       manager: r.manager as Scenario["manager"],
+      strategy: "zuul",
       window: {
         window: r.window,
         floor: r.floor,
@@ -101,4 +102,35 @@ export const arbitraryScenario: fc.Arbitrary<Scenario> = fc
       expect: null,
     };
     return scenario;
+  });
+
+/**
+ * The same scenarios run by the adaptive strategy: more changes, fewer executors (so it batches and
+ * bisects), and sometimes a risk per change (so it hedges past the riskiest).
+ */
+export const adaptiveScenario: fc.Arbitrary<Scenario> = fc
+  .tuple(
+    arbitraryScenario,
+    fc.record({
+      extra: fc.array(fc.record({ at: fc.integer({ min: 0, max: 12 }), risk: fc.option(fc.constantFrom(0.05, 0.3, 0.9), { nil: undefined }) }), {
+        maxLength: 5,
+      }),
+      capacity: fc.option(fc.integer({ min: 1, max: 6 }), { nil: null, freq: 2 }),
+      bad: fc.array(fc.nat(11), { maxLength: 3 }),
+    }),
+  )
+  .map(([sc, r]) => {
+    const first = sc.changes.length;
+    const extra = r.extra.map((e, i) => ({
+      id: String.fromCharCode(65 + first + i),
+      project: sc.projects[0]!.name,
+      at: e.at * 10,
+      dependsOn: [],
+      durations: {},
+      ...(e.risk === undefined ? {} : { risk: e.risk }),
+    }));
+    const changes = [...sc.changes, ...extra];
+    // Some changes break every state that holds them (the generated streams' bad changes).
+    const breaks = [...sc.breaks, ...r.bad.map((n) => ({ job: sc.jobs[0]!.name, change: changes[n % changes.length]!.id }))];
+    return { ...sc, strategy: "adaptive" as const, changes, breaks, capacity: r.capacity ?? sc.capacity };
   });

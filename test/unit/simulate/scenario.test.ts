@@ -99,3 +99,37 @@ describe("generated streams", () => {
     expect(outcome.throughput).toMatchObject({ mergesPerHour: 1, buildsStarted: 24, buildsWasted: 0 });
   });
 });
+
+describe("strategies in scenario files", () => {
+  it("reads pipeline.strategy (default zuul), a change's risk and generate.risky", () => {
+    expect(parseScenario("s.yaml", "name: x\n").strategy).toBe("zuul");
+    const sc = parseScenario("s.yaml", "name: x\npipeline: {strategy: adaptive}\nchanges: [{id: A, risk: 0.3}, {id: B}]\n");
+    expect(sc.strategy).toBe("adaptive");
+    expect(sc.changes.map((c) => c.risk)).toEqual([0.3, undefined]);
+    expect(problems("name: x\npipeline: {strategy: fast}\n")[0]).toMatch(/^s\.yaml:2: pipeline\.strategy: /);
+    expect(problems("name: x\nchanges: [{id: A, risk: 2}]\n")[0]).toMatch(/changes\[0\]\.risk/);
+  });
+
+  it("risky streams tell each change's risk, keep the overall rate, and leave plain streams as they were", () => {
+    const plain = { changes: 4000, arrivalInterval: 60, failureRate: 0.1, seed: 3 };
+    const risky = generateStream({ ...plain, risky: { share: 0.1, rate: 0.8 } });
+    const risks = [...new Set(risky.map((c) => c.risk!))].sort();
+    expect(risks).toHaveLength(2);
+    expect(risks[0]).toBeCloseTo((0.1 - 0.08) / 0.9, 10);
+    expect(risks[1]).toBe(0.8);
+    const bad = risky.filter((c) => c.bad).length / risky.length;
+    expect(bad).toBeGreaterThan(0.08);
+    expect(bad).toBeLessThan(0.12);
+    expect(generateStream(plain).every((c) => c.risk === undefined)).toBe(true);
+    const sc = parseScenario("g.yaml", "name: g\ngenerate: {changes: 5, arrival-interval: 60, failure-rate: 0.1, risky: {share: 0.5, rate: 0.2}}\n");
+    expect(sc.changes.every((c) => typeof c.risk === "number")).toBe(true);
+  });
+
+  it("runs a file with another strategy on request and gives the figures for any file", () => {
+    const sc = parseScenario("s.yaml", "name: x\njobs: [{name: t, duration: 60}]\nchanges: [{id: A, durations: {t: 120}}, {id: B}]\n");
+    expect(runScenario(sc).outcome.finishedAt).toBe(120);
+    const adaptive = runScenario(sc, { strategy: "adaptive" });
+    expect(adaptive.outcome.finishedAt).toBe(60);
+    expect(adaptive.stats).toMatchObject({ mergesPerHour: 120, buildsStarted: 2, buildsWasted: 1 });
+  });
+});

@@ -1,0 +1,132 @@
+import { adaptiveOf } from "./measure.ts";
+import type { ChainWalk } from "./walk.ts";
+
+/**
+ * The chooser (docs/strategy.md): from the measured failure rate and the executors, how many items
+ * one state tests (1: plain NNFI, hedged with what is left over; more: a batch, bisected when it
+ * fails) and how many states deep the chain of batches goes. A small model of one round (the time
+ * of one build) gives, for each batch size and depth, the merges it brings and the builds it
+ * wastes; the chooser takes the most merges per round among the choices that waste no more per
+ * merge than one state per item on the same executors would. Its figures and reason are kept for
+ * the status page.
+ */
+
+/** A state is started only when everything ahead of what it tests passes with at least this chance. */
+export const USEFUL = 0.1;
+/** Batch sizes tried. */
+const SPANS = [2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32];
+/** A batch must beat one state per item by this much to be chosen (batches are slower to report). */
+const MARGIN = 1.1;
+/**
+ * Batches may waste this many times what the model says one state per item wastes on the same
+ * executors: a gate that opens new items the moment one merges (Zuul's window) wastes about twice
+ * the model, since the failure ahead often comes a moment later; batching must stay below that.
+ */
+const WASTE_SLACK = 2;
+
+export interface Choice {
+  batch: number;
+  /** How many batch states deep the chain goes (NNFI: the executors and the waste budget decide). */
+  depth: number;
+  /** Expected merges per round with this choice, and with one state per item. */
+  perRound: number;
+  nnfi: number;
+  /** States the executors allow at once (Infinity: unlimited capacity). */
+  probes: number;
+}
+
+/** How deep a chain of states of `span` items may go: each needs USEFUL odds that all ahead pass. */
+export function usefulDepth(span: number, p: number, probes: number): number {
+  const qb = (1 - p) ** span;
+  if (qb >= 1) return probes;
+  if (qb <= 0) return 1;
+  return Math.min(probes, 1 + Math.floor(Math.log(USEFUL) / Math.log(qb)));
+}
+
+export interface RoundModel {
+  /** Merges per round, counting the rounds a failed batch spends being bisected. */
+  perRound: number;
+  /** Builds wasted per merge: states behind the first failing one, and probes behind a failing probe. */
+  waste: number;
+}
+
+/**
+ * One round of a chain of `depth` states of `span` items at failure rate `p`, with `probes` states
+ * at once: the chain lands every batch up to the first failing one; the states behind it are
+ * wasted. A failed batch of more than one item then spends ceil(log_{k+1} span) rounds being
+ * bisected by k probes at once, which land the items ahead of the bad one and waste the probes
+ * behind the first failing probe.
+ */
+export function roundModel(span: number, p: number, probes: number, depth: number): RoundModel {
+  const q = 1 - p;
+  const qb = q ** span;
+  let landed = 0;
+  let doomed = 0;
+  let all = 1;
+  for (let i = 1; i <= depth; i++) {
+    doomed += 1 - all;
+    all *= qb;
+    landed += span * all;
+  }
+  if (span === 1 || p <= 0) return { perRound: landed, waste: doomed / Math.max(landed, 1e-9) };
+  const failing = 1 - all;
+  const k = Math.max(1, Math.min(span - 1, probes));
+  const rounds = Math.ceil(Math.log(span) / Math.log(k + 1));
+  // Items ahead of the first bad one in a failed batch: E[j - 1 | a bad one among `span`].
+  let ahead = 0;
+  for (let j = 1; j <= span; j++) ahead += (j - 1) * p * q ** (j - 1);
+  ahead /= 1 - qb;
+  const lands = landed + failing * ahead;
+  const wasted = doomed + failing * rounds * ((k - 1) / 2);
+  return { perRound: lands / (1 + failing * rounds), waste: wasted / Math.max(lands, 1e-9) };
+}
+
+const memo = new Map<string, Choice>();
+
+/** The best batch size and depth for failure rate `p`, `probes` states at once, `waiting` items queued. */
+export function bestChoice(p: number, probes: number, waiting: number): Choice {
+  const rate = Math.round(Math.min(Math.max(p, 0.001), 0.5) * 1000) / 1000;
+  const limit = Number.isFinite(probes) ? Math.max(1, Math.floor(probes)) : Number.POSITIVE_INFINITY;
+  // Batch only when more items wait than the executors can give a state each (else: latency first).
+  const crowded = waiting > limit;
+  const key = `${rate}/${limit}/${Math.min(waiting, 64)}/${crowded}`;
+  const known = memo.get(key);
+  if (known) return known;
+  const depth = Math.min(usefulDepth(1, rate, limit), 200);
+  const nnfi = roundModel(1, rate, Math.min(limit, 200), depth);
+  let best: Choice = { batch: 1, depth, perRound: nnfi.perRound, nnfi: nnfi.perRound, probes: limit };
+  const allowance = WASTE_SLACK * nnfi.waste;
+  // With unlimited executors there is nothing to save: one state per item.
+  for (const span of Number.isFinite(limit) && crowded ? SPANS : []) {
+    if (span > waiting) break;
+    for (let d = 1; d <= usefulDepth(span, rate, limit); d++) {
+      const m = roundModel(span, rate, limit, d);
+      if (m.waste > allowance + 1e-9 || m.perRound <= best.perRound || m.perRound <= nnfi.perRound * MARGIN) continue;
+      best = { batch: span, depth: d, perRound: m.perRound, nnfi: nnfi.perRound, probes: limit };
+    }
+  }
+  if (memo.size > 10_000) memo.clear();
+  memo.set(key, best);
+  return best;
+}
+
+/** Chooses the queue's batch size and depth and records the mode and why. */
+export function choose(w: ChainWalk, probes: number): Choice {
+  const a = adaptiveOf(w.q);
+  const waiting = w.region.length;
+  const choice = waiting <= 1 ? { batch: 1, depth: 1, perRound: 1, nnfi: 1, probes } : bestChoice(a.rate, probes, waiting);
+  const key = `${choice.batch}/${choice.depth}/${probes}/${waiting <= 1}/${a.rate.toFixed(3)}`;
+  if (a.shown === key) return choice;
+  a.shown = key;
+  a.batch = choice.batch;
+  const rate = `failure rate ${(a.rate * 100).toFixed(1)}%`;
+  const free = Number.isFinite(probes) ? `${probes} state${probes === 1 ? "" : "s"} at once` : "unlimited executors";
+  if (choice.batch > 1) {
+    a.mode = "batch";
+    a.reason = `${rate}, ${free}: batches of ${choice.batch}, ${choice.depth} deep (~${choice.perRound.toFixed(1)} merges per build time vs ~${choice.nnfi.toFixed(1)} one by one)`;
+  } else {
+    a.mode = "nnfi";
+    a.reason = waiting <= 1 ? "one item: plain NNFI" : `${rate}, ${free}: one state per item (~${choice.nnfi.toFixed(1)} merges per build time)`;
+  }
+  return choice;
+}
