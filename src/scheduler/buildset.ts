@@ -1,4 +1,4 @@
-import type { ResolvedJob } from "./layout.ts";
+import type { PipelineJob } from "./layout.ts";
 import { type Buildset, type JobRun, TERMINAL } from "./state.ts";
 import type { JobReport } from "./types.ts";
 
@@ -6,12 +6,12 @@ import type { JobReport } from "./types.ts";
 
 export type FailKind = "vote" | "conflict" | "error";
 
-export function newRuns(jobs: readonly ResolvedJob[]): JobRun[] {
+export function newRuns(jobs: readonly PipelineJob[]): JobRun[] {
   return jobs.map((j) => ({ name: j.name, status: "waiting", buildId: null, startedAt: null, endedAt: null }));
 }
 
 /** Why the item fails, or null: a voting FAILURE/TIMED_OUT beats an ERROR (the change's fault is known). */
-export function failKind(bs: Buildset, jobs: readonly ResolvedJob[]): FailKind | null {
+export function failKind(bs: Buildset, jobs: readonly PipelineJob[]): FailKind | null {
   if (bs.merge === "conflict") return "conflict";
   if (bs.merge === "error") return "error";
   let error = false;
@@ -33,7 +33,7 @@ export function isDone(bs: Buildset): boolean {
 }
 
 /** "ready": every dependency succeeded; "blocked": one is unfinished; "skip": one ended otherwise. */
-export function readiness(bs: Buildset, jobs: readonly ResolvedJob[], i: number): "ready" | "blocked" | "skip" {
+export function readiness(bs: Buildset, jobs: readonly PipelineJob[], i: number): "ready" | "blocked" | "skip" {
   let blocked = false;
   for (const d of jobs[i]?.deps ?? []) {
     const s = bs.jobs[d]?.status;
@@ -45,7 +45,7 @@ export function readiness(bs: Buildset, jobs: readonly ResolvedJob[], i: number)
 }
 
 /** Marks SKIPPED every waiting job whose dependency ended other than SUCCESS, transitively. */
-export function propagateSkips(bs: Buildset, jobs: readonly ResolvedJob[]): void {
+export function propagateSkips(bs: Buildset, jobs: readonly PipelineJob[]): void {
   let again = true;
   while (again) {
     again = false;
@@ -59,7 +59,7 @@ export function propagateSkips(bs: Buildset, jobs: readonly ResolvedJob[]): void
   }
 }
 
-export function jobReports(bs: Buildset | null, jobs: readonly ResolvedJob[]): JobReport[] {
+export function jobReports(bs: Buildset | null, jobs: readonly PipelineJob[]): JobReport[] {
   if (!bs) return [];
   return bs.jobs.map((run, i) => ({
     job: run.name,

@@ -1,5 +1,5 @@
 import { jobReports, newRuns } from "./buildset.ts";
-import type { ResolvedJob, ResolvedPipeline, ResolvedProjectPipeline } from "./layout.ts";
+import type { PipelineJob, ResolvedPipeline, ResolvedProjectPipeline } from "./layout.ts";
 import type { Buildset, Item, QueueState, SchedulerState } from "./state.ts";
 import type { Change, Command, ReportResult } from "./types.ts";
 
@@ -55,7 +55,7 @@ export class Core {
     return this.pipelines.get(item.pipeline)?.projects.get(item.change.project);
   }
 
-  jobsOf(item: Item): readonly ResolvedJob[] {
+  jobsOf(item: Item): readonly PipelineJob[] {
     return this.projectOf(item)?.jobs ?? [];
   }
 

@@ -1,7 +1,7 @@
 import type { Layout, ManagerKind, Strategy, WindowParams } from "./types.ts";
 
 /** A job as one project runs it in one pipeline: dependencies resolved to indexes of that list. */
-export interface ResolvedJob {
+export interface PipelineJob {
   name: string;
   voting: boolean;
   /** Indexes (into the same job list) of the jobs that must succeed first. */
@@ -10,7 +10,7 @@ export interface ResolvedJob {
 
 export interface ResolvedProjectPipeline {
   queueKey: string;
-  jobs: ResolvedJob[];
+  jobs: PipelineJob[];
   failFast: boolean;
 }
 
@@ -84,7 +84,7 @@ export function resolveLayout(layout: Layout): ResolvedPipeline[] {
 }
 
 /** A dependency cycle would leave an item waiting forever; refuse it up front. */
-function assertAcyclic(jobs: ResolvedJob[], where: string): void {
+function assertAcyclic(jobs: PipelineJob[], where: string): void {
   const state = new Array<number>(jobs.length).fill(0); // 0 new, 1 on stack, 2 done
   const visit = (i: number): void => {
     if (state[i] === 2) return;

@@ -1,6 +1,6 @@
 import { failKind, readiness } from "./buildset.ts";
 import type { Core } from "./core.ts";
-import type { ResolvedJob } from "./layout.ts";
+import type { PipelineJob } from "./layout.ts";
 import type { AdaptiveQueue, Buildset, Item, JobRun } from "./state.ts";
 import type { Change, JobStatus } from "./types.ts";
 
@@ -120,7 +120,7 @@ function itemView(core: Core, item: Item, active: boolean): ItemView {
 function jobState(
   run: JobRun,
   j: number,
-  at: { bs: Buildset | null; jobs: readonly ResolvedJob[]; active: boolean; failFastStop: boolean },
+  at: { bs: Buildset | null; jobs: readonly PipelineJob[]; active: boolean; failFastStop: boolean },
 ): JobView {
   const { bs, jobs } = at;
   if (run.status !== "waiting") return run.status;
