@@ -85,3 +85,25 @@ it("status draws items outside the window waiting in line behind the head, not a
     f.close();
   }
 });
+
+it("status --pipeline with a name the server does not have is an error naming the pipelines it has", async () => {
+  for (const json of [[], ["--json"]]) {
+    const r = await gatebox(["status", "--pipeline", "nosuch", ...json]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("gatebox status: no pipeline named 'nosuch' (pipelines: gate)\n");
+  }
+  // Every pipeline, in the server's order.
+  const f = createFixture();
+  const app = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: createApp(f.ctx).fetch });
+  try {
+    const r = await gatebox(["status", "--pipeline", "nosuch"], {}, `http://127.0.0.1:${app.port}`);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("gatebox status: no pipeline named 'nosuch' (pipelines: check, gate)\n");
+    // A pipeline it has still prints.
+    expect((await gatebox(["status", "--pipeline", "check"], {}, `http://127.0.0.1:${app.port}`)).status).toBe(0);
+  } finally {
+    await app.stop(true);
+    f.close();
+  }
+});
