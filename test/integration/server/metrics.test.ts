@@ -1,24 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/load.ts";
-import { type RunningServer, startServer } from "../../../src/server/server.ts";
-import { GerritSimulator } from "../../support/gerrit/simulator.ts";
+import type { RunningServer } from "../../../src/server/server.ts";
 import { type Exposition, parseExposition } from "../../unit/metrics/exposition.ts";
+import { serverPerTest } from "./support.ts";
 
 /** GET /metrics of a real server (in process) against the Gerrit simulator and a local executor. */
 
-let dir = "";
-let server: RunningServer | null = null;
-let sim: GerritSimulator | null = null;
-afterEach(async () => {
-  await server?.stop();
-  await sim?.stop();
-  server = null;
-  sim = null;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const t = serverPerTest("metrics");
 
 async function scrape(s: RunningServer): Promise<Exposition> {
   const res = await fetch(`${s.url}/metrics`);
@@ -38,16 +27,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
 }
 
 it("counts a build, its duration, the merge and Gerrit's requests; the text parses as Prometheus exposition", async () => {
-  dir = mkdtempSync(join(tmpdir(), "gatebox-metrics-"));
-  sim = await GerritSimulator.start();
-  await sim.createProject("org/p");
-  process.env.GATEBOX_TEST_METRICS_PW = sim.ci.password;
-  const config = parseConfig(
-    join(dir, "gatebox.yaml"),
-    `
-data-dir: ${join(dir, "data")}
-connections: {gerrit: {url: "${sim.url}", user: ${sim.ci.username}, password: {env: GATEBOX_TEST_METRICS_PW}, poll-interval: 1s}}
-executors: [{name: here, type: local, capacity: 3}]
+  const { sim, config } = await t.setUp(`executors: [{name: here, type: local, capacity: 3}]
 pipelines:
   - name: check
     manager: independent
@@ -56,10 +36,8 @@ pipelines:
     failure: {gerrit: {labels: {Verified: -1}}}
 jobs: [{name: unit, image: none, run: "sleep 0.3; echo ok"}]
 projects: [{name: org/p, check: {jobs: [unit]}}]
-`,
-  );
-  server = await startServer({ config, listen: { host: "127.0.0.1", port: 0 }, consoleListen: null, log: () => {} });
-  const s = server;
+`);
+  const s = await t.start(config);
   const before = await until("a first poll", async () => {
     const m = await scrape(s);
     return (m.value("gatebox_gerrit_requests_total", { outcome: "ok" }) ?? 0) > 0 ? m : undefined;
@@ -84,10 +62,8 @@ projects: [{name: org/p, check: {jobs: [unit]}}]
 }, 60_000);
 
 it("without a Gerrit connection it still serves the process's metrics, with no poll age", async () => {
-  dir = mkdtempSync(join(tmpdir(), "gatebox-metrics-"));
-  const config = parseConfig(join(dir, "gatebox.yaml"), `data-dir: ${join(dir, "data")}\n`);
-  server = await startServer({ config, listen: { host: "127.0.0.1", port: 0 }, consoleListen: null, log: () => {} });
-  const m = await scrape(server);
+  const dir = t.tempDir();
+  const m = await scrape(await t.start(parseConfig(join(dir, "gatebox.yaml"), `data-dir: ${join(dir, "data")}\n`)));
   expect(m.value("gatebox_up")).toBe(1);
   expect(m.types.has("gatebox_gerrit_poll_age_seconds")).toBe(false);
   expect(m.types.get("gatebox_builds_total")).toBe("counter");

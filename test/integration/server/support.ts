@@ -15,6 +15,8 @@ export function serverPerTest(name: string): {
   /** The simulator and a config whose Gerrit connection points at it; `rest` is the rest of the YAML. */
   setUp(rest: string, connection?: string): Promise<{ sim: GerritSimulator; dir: string; config: GateboxConfig }>;
   start(config: GateboxConfig, extra?: Partial<ServerOptions>): Promise<RunningServer>;
+  /** A temp dir removed after the test (for a server without Gerrit). */
+  tempDir(): string;
 } {
   let dir = "";
   let server: RunningServer | null = null;
@@ -41,6 +43,10 @@ connections: {gerrit: {url: "${sim.url}", user: ${sim.ci.username}, password: {e
 ${rest}`,
       );
       return { sim, dir, config };
+    },
+    tempDir() {
+      dir = mkdtempSync(join(tmpdir(), `gatebox-${name}-`));
+      return dir;
     },
     async start(config, extra = {}) {
       server = await startServer({ config, listen: { host: "127.0.0.1", port: 0 }, consoleListen: null, log: () => {}, ...extra });
