@@ -16,8 +16,10 @@ const out = join(root, "dist/gatebox");
 const result = spawnSync(
   process.execPath,
   // cpu-features is an optional native addon of ssh2 (through dockerode), loaded in a try/catch and
-  // never built here (install scripts are off): leave it out of the bundle.
-  ["build", "--compile", "--minify", "--external", "cpu-features", join(root, "src/cli/main.ts"), "--outfile", out],
+  // never built here (install scripts are off): leave it out of the bundle. --bytecode: the code is
+  // compiled ahead of time, so a command does not parse the whole bundle first (`gatebox version`
+  // 90 ms → 10 ms; bench/binary/startup.ts).
+  ["build", "--compile", "--minify", "--bytecode", "--external", "cpu-features", join(root, "src/cli/main.ts"), "--outfile", out],
   { stdio: "inherit", cwd: root },
 );
 if (result.status !== 0) process.exit(result.status ?? 1);
