@@ -1,28 +1,12 @@
-import type { GateboxConfig } from "../config/model.ts";
-import type { Secret } from "../config/secret.ts";
-import type { BuildRunner } from "../executor/pool.ts";
-import type { Merger } from "../merger/merger.ts";
-import type { Reporter } from "../sources/source.ts";
-import type { Journal } from "../store/journal.ts";
-import { Driver, type DriverSnapshot } from "./driver.ts";
+import { Driver, type DriverOptions, type DriverSnapshot } from "./driver.ts";
 import { layoutFromConfig } from "./layout.ts";
 import { CorePort } from "./scheduler-port.ts";
 
-export interface RestoreOptions {
-  config: GateboxConfig;
-  journal: Journal;
-  merger: Merger;
-  executor: BuildRunner;
-  reporter: Reporter;
+/** What the driver takes, but the scheduler and snapshot, which come from the store; and the capacity. */
+export type RestoreOptions = Omit<DriverOptions, "core" | "snapshot"> & {
   /** Builds that may run at once (the executors' slots). */
   capacity: number;
-  log: (line: string) => void;
-  /** Seconds. */
-  now?: () => number;
-  retryDelay?: (attempt: number) => number;
-  /** The config's `secrets:`, resolved. */
-  secrets?: ReadonlyMap<string, Secret>;
-}
+};
 
 /**
  * The driver as the store left it: the scheduler restored from the last snapshot (or new), the
@@ -33,18 +17,7 @@ export function restoreDriver(opts: RestoreOptions): { driver: Driver; core: Cor
   const snapshot = opts.journal.loadSnapshot() as DriverSnapshot | undefined;
   if (snapshot !== undefined && snapshot.version !== 1) throw new Error(`the store holds a version-${String(snapshot.version)} driver snapshot; this gatebox reads version 1`);
   const core = CorePort.create(layoutFromConfig(opts.config), { capacity: opts.capacity }, snapshot?.core);
-  const driver = new Driver({
-    config: opts.config,
-    core,
-    ...(snapshot ? { snapshot } : {}),
-    merger: opts.merger,
-    executor: opts.executor,
-    reporter: opts.reporter,
-    journal: opts.journal,
-    log: opts.log,
-    ...(opts.now ? { now: opts.now } : {}),
-    ...(opts.retryDelay ? { retryDelay: opts.retryDelay } : {}),
-    ...(opts.secrets ? { secrets: opts.secrets } : {}),
-  });
+  const { capacity: _, ...rest } = opts;
+  const driver = new Driver({ ...rest, core, ...(snapshot ? { snapshot } : {}) });
   return { driver, core };
 }

@@ -13,7 +13,7 @@ import { GerritSimulator } from "../../support/gerrit/simulator.ts";
  */
 export function serverPerTest(name: string): {
   /** The simulator and a config whose Gerrit connection points at it; `rest` is the rest of the YAML. */
-  setUp(rest: string, connection?: string): Promise<{ sim: GerritSimulator; dir: string; config: GateboxConfig }>;
+  setUp(rest: string, connection?: string, files?: Record<string, string>): Promise<{ sim: GerritSimulator; dir: string; config: GateboxConfig }>;
   start(config: GateboxConfig, extra?: Partial<ServerOptions>): Promise<RunningServer>;
   /** A temp dir removed after the test (for a server without Gerrit). */
   tempDir(): string;
@@ -29,10 +29,10 @@ export function serverPerTest(name: string): {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
   return {
-    async setUp(rest, connection = "poll-interval: 1s") {
+    async setUp(rest, connection = "poll-interval: 1s", files) {
       dir = mkdtempSync(join(tmpdir(), `gatebox-${name}-`));
       sim = await GerritSimulator.start();
-      await sim.createProject("org/p");
+      await sim.createProject("org/p", files ? { files } : {});
       const env = `GATEBOX_TEST_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_PW`;
       process.env[env] = sim.ci.password;
       const config = parseConfig(

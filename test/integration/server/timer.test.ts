@@ -1,13 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/load.ts";
 import { branchChange, isBranchChange, startTimers, type TimerClock } from "../../../src/driver/timer.ts";
 import type { SchedulerEvent } from "../../../src/scheduler/index.ts";
-import { type RunningServer, startServer } from "../../../src/server/server.ts";
-import { GerritSimulator } from "../../support/gerrit/simulator.ts";
 import { parseExposition } from "../../unit/metrics/exposition.ts";
+import { serverPerTest } from "./support.ts";
 
 /** Periodic pipelines on a fake clock: the timers alone, then a server that builds a branch tip. */
 
@@ -124,28 +120,13 @@ describe("startTimers", () => {
 });
 
 describe("a periodic pipeline in a running server", () => {
-  let dir = "";
-  let server: RunningServer | null = null;
-  let sim: GerritSimulator | null = null;
-  afterEach(async () => {
-    await server?.stop();
-    await sim?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const t = serverPerTest("timer");
 
   it("builds the branch tip when the timer fires and reports nowhere", async () => {
-    dir = mkdtempSync(join(tmpdir(), "gatebox-timer-"));
-    sim = await GerritSimulator.start();
-    await sim.createProject("org/p", { files: { "README.md": "tip\n" } });
-    process.env.GATEBOX_TEST_TIMER_PW = sim.ci.password;
     const clock = new FakeClock(new Date(2025, 0, 1, 2, 59).getTime());
     const lines: string[] = [];
-    const cfg = parseConfig(
-      join(dir, "gatebox.yaml"),
-      `
-data-dir: ${join(dir, "data")}
-connections: {gerrit: {url: "${sim.url}", user: ${sim.ci.username}, password: {env: GATEBOX_TEST_TIMER_PW}, poll-interval: 1s}}
-executors: [{name: here, type: local, capacity: 2}]
+    const { sim, config: cfg } = await t.setUp(
+      `executors: [{name: here, type: local, capacity: 2}]
 pipelines:
   - name: nightly
     manager: independent
@@ -156,9 +137,10 @@ pipelines:
 jobs: [{name: tip, image: none, run: "grep -q tip README.md && echo on the tip"}]
 projects: [{name: org/p, nightly: {jobs: [tip]}}]
 `,
+      undefined,
+      { "README.md": "tip\n" },
     );
-    server = await startServer({ config: cfg, listen: { host: "127.0.0.1", port: 0 }, consoleListen: null, log: (l) => lines.push(l), clock, sighup: false });
-    const s = server;
+    const s = await t.start(cfg, { log: (l) => lines.push(l), clock, sighup: false });
     clock.advance(MINUTE);
     expect(lines).toContain("gatebox: nightly: timer fired, enqueuing org/p@main");
     const deadline = Date.now() + 30_000;
