@@ -273,7 +273,7 @@ export function buildKey(buildId: number): string {
 }
 
 /** The files' owner for a job's `user` given as `uid[:gid]`; a user name keeps root's (docs/jobs.md). */
-export function ownerOf(user: string | undefined): WorkspaceTarOptions {
+function ownerOf(user: string | undefined): WorkspaceTarOptions {
   const m = user === undefined ? null : /^(\d+)(?::(\d+))?$/.exec(user);
   return m ? { owner: { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) } } : {};
 }

@@ -25,14 +25,17 @@ export interface IntakeOptions {
 
 /**
  * The admin's enqueue: the change's current patchset, read from the source, enters `pipeline`
- * with its dependencies resolved. A closed change is the admin's error (post takes merged ones).
+ * with its dependencies resolved. A closed change is the admin's error, but a merged change for a
+ * pipeline triggered by merges (post).
  */
 export async function enqueueByHand(opts: IntakeOptions, pipeline: string, project: string, number: number): Promise<void> {
-  const { status, record, dependsOn: footers } = await opts.lookup.change(number, project);
-  if (status !== "NEW" && pipeline !== "post") throw new InputError(`change: ${number} is ${status.toLowerCase()}`);
-  const resolved = await resolveDependencies(record, footers, opts.lookup);
   const p = opts.config.pipelines.find((x) => x.name === pipeline);
-  if (p) enter(opts, p, record, resolved);
+  if (!p) return;
+  const { status, record, dependsOn: footers } = await opts.lookup.change(number, project);
+  // Only a pipeline that runs on merged changes (post) takes a closed one.
+  const takesMerged = status === "MERGED" && p.triggers.some((t) => t.event === "change-merged");
+  if (status !== "NEW" && !takesMerged) throw new InputError(`change: ${number} is ${status.toLowerCase()}`);
+  enter(opts, p, record, await resolveDependencies(record, footers, opts.lookup));
 }
 
 /**

@@ -29,7 +29,7 @@ export function describeEvent(ev: SchedulerEvent): string | null {
     case "enqueue":
       return `gatebox: change ${ev.change.id} entered ${ev.pipeline}${ev.change.dependsOn.length ? ` (depends on ${ev.change.dependsOn.join(", ")})` : ""}`;
     case "dequeue":
-      return `gatebox: change ${ev.changeId}: dequeue from ${ev.pipeline} asked by an admin`;
+      return `gatebox: change ${ev.changeId}: dequeue from ${ev.pipeline} asked (by an admin, or its approval was withdrawn)`;
     case "promote":
       return `gatebox: change ${ev.changeId}: promoted to the head of its ${ev.pipeline} queue by an admin`;
     case "abandon":
