@@ -44,14 +44,17 @@ and exits 0.
   },
   simulate: {
     summary: "run scenarios through the real scheduler on a virtual clock",
-    help: `Usage: gatebox simulate FILE... [--json] [--compare zuul,adaptive]
+    help: `Usage: gatebox simulate FILE... [--json | --pretty] [--compare zuul,adaptive]
 
 Runs each scenario file (format: docs/scenarios.md) through the real scheduler core with a fake
-merger, executor and reporter on a virtual clock, and checks its expect block.
+merger, executor and reporter on a virtual clock, and checks its expect block. For a generated
+stream it also prints merges/hour, time in queue and builds beside the serial baseline, and warns
+when arrivals outrun the gate.
 Exit status: 0 all pass, 1 any fails, 2 a file is invalid.
 
 Options:
   --json                    one JSON object per file (JSON Lines)
+  --pretty                  the same JSON, indented for people
   --compare zuul,adaptive   run each file with both gate strategies and print them side by side
                             (merges/hour, mean and p95 time in queue, builds started and wasted)
 `,

@@ -5,9 +5,17 @@ import type { Strategy } from "../scheduler/index.ts";
 import type { Throughput } from "../simulate/outcome.ts";
 import { type RunResult, runScenario } from "../simulate/run.ts";
 import { parseScenario, type Scenario } from "../simulate/scenario.ts";
+import { formatSummary, streamSummary } from "../simulate/summary.ts";
 import { parseFlags, positionals } from "./args.ts";
 
 const STRATEGIES: readonly Strategy[] = ["zuul", "adaptive"];
+
+/** How results are printed: text, JSON Lines (`--json`), or indented JSON (`--pretty`). */
+type Json = "lines" | "pretty" | null;
+
+function writeJson(value: unknown, json: "lines" | "pretty"): void {
+  process.stdout.write(`${json === "pretty" ? JSON.stringify(value, null, 2) : JSON.stringify(value)}\n`);
+}
 
 /**
  * `gatebox simulate FILE... [--json] [--compare zuul,adaptive]` (FORMAT.md "Command"). Every file is
@@ -16,8 +24,14 @@ const STRATEGIES: readonly Strategy[] = ["zuul", "adaptive"];
  * per strategy named and prints the figures side by side (docs/strategy.md).
  */
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals: files } = parseFlags("simulate", argv, { json: { type: "boolean" }, compare: { type: "string" } });
+  const { values, positionals: files } = parseFlags("simulate", argv, {
+    json: { type: "boolean" },
+    pretty: { type: "boolean" },
+    compare: { type: "string" },
+  });
   positionals("simulate", files, ["FILE..."], 1);
+  // --pretty is --json indented for people: the same keys, one object after another.
+  const json: Json = values.pretty === true ? "pretty" : values.json === true ? "lines" : null;
   const compare = values.compare === undefined ? null : strategies(values.compare);
   let status = 0;
   for (const file of files) {
@@ -26,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
       status = 2;
       continue;
     }
-    const ok = compare ? printCompare(sc, compare, values.json === true) : printOne(runScenario(sc), values.json === true);
+    const ok = compare ? printCompare(sc, compare, json) : printOne(sc, runScenario(sc), json);
     if (!ok && status === 0) status = 1;
   }
   return status;
@@ -58,22 +72,25 @@ function load(file: string): Scenario | null {
   }
 }
 
-function printOne({ outcome, diff }: RunResult, json: boolean): boolean {
-  if (json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
+function printOne(sc: Scenario, result: RunResult, json: Json): boolean {
+  const { outcome, diff } = result;
+  if (json) writeJson(outcome, json);
   else {
     process.stdout.write(`${outcome.ok ? "PASS" : "FAIL"} ${outcome.name}\n`);
     for (const line of diff) process.stdout.write(`    ${line}\n`);
+    // A generated stream is a what-if: say what it means, beside one-at-a-time testing.
+    if (sc.generated) for (const line of formatSummary(streamSummary(sc, result))) process.stdout.write(`${line}\n`);
   }
   return outcome.ok;
 }
 
 /** Runs the scenario once per strategy and prints the figures side by side; true when its own holds. */
-function printCompare(sc: Scenario, names: Strategy[], json: boolean): boolean {
+function printCompare(sc: Scenario, names: Strategy[], json: Json): boolean {
   const results = names.map((strategy) => ({ strategy, ...runScenario(sc, { strategy }) }));
   const own = results.find((r) => r.strategy === sc.strategy) ?? runScenarioOwn(sc);
   if (json) {
     const figures = Object.fromEntries(results.map((r) => [r.strategy, { ok: r.outcome.ok, merged: r.outcome.merged.length, ...r.stats }]));
-    process.stdout.write(`${JSON.stringify({ name: sc.name, file: sc.file, ok: own.outcome.ok, compare: figures })}\n`);
+    writeJson({ name: sc.name, file: sc.file, ok: own.outcome.ok, compare: figures }, json);
     return own.outcome.ok;
   }
   process.stdout.write(`${sc.name} (${sc.file}, ${sc.strategy} in the file)\n`);

@@ -20,6 +20,8 @@ export interface RunResult {
   diff: string[];
   /** The throughput figures, for any scenario (the outcome carries them for generated ones only). */
   stats: Throughput;
+  /** The virtual instants at which items left their queue, in order (the gate's pace). */
+  left: number[];
 }
 
 /** Phases within one instant (FORMAT.md "Time and order"). */
@@ -94,6 +96,7 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): RunResult {
   const builds: Record<string, number> = {};
   const cancelled: Record<string, number> = {};
   const timesInQueue: number[] = [];
+  const left: number[] = [];
   let resets = 0;
   let wastedCompleted = 0;
   let finishedAt = 0;
@@ -143,6 +146,7 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): RunResult {
         return;
       case "dequeue":
         finishedAt = now;
+        left.push(now);
         timesInQueue.push(now - (enqueuedAt.get(cmd.itemId) ?? now));
         if (cmd.merged) {
           mergedAt.set(cmd.changeId, merged.length);
@@ -197,7 +201,7 @@ export function runScenario(sc: Scenario, options: RunOptions = {}): RunResult {
   };
   const diff = sc.expect ? compareExpect(sc.expect, outcome) : [];
   outcome.ok = diff.length === 0;
-  return { outcome, diff, stats };
+  return { outcome, diff, stats, left };
 }
 
 /** Change records of every dependency, transitively (independent pipelines merge them in). */
