@@ -13,9 +13,9 @@ storing its data in <code>${dataDir}</code>. To gate changes, add a Gerrit conne
 <li>Check it: <code>gatebox validate gatebox.yaml</code></li>
 <li>Restart: <code>gatebox serve --config gatebox.yaml</code></li>
 </ol>
-<p>In a clone of the repository there is no <code>gatebox</code> command until it is built: run each command as
-<code>npm run gatebox -- validate gatebox.yaml</code> (after <code>npm ci</code>), or build the binary with
-<code>npm run build</code> and run <code>dist/gatebox validate gatebox.yaml</code>.</p>
+<p>In a clone of the repository, after <code>npm ci</code>, run each command with <code>npx</code>:
+<code>npx gatebox validate gatebox.yaml</code> (the sources under Bun, or the compiled binary once
+<code>npm run build</code> has made <code>dist/gatebox</code>).</p>
 <p class="muted">The README's "Pointing gatebox at Gerrit" section lists the labels and permissions the account needs.</p>
 </section>`;
 }
