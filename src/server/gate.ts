@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { GateboxConfig } from "../config/model.ts";
 import type { Secret } from "../config/secret.ts";
 import { enqueueByHand, type IntakeOptions, intake, retryParked } from "../driver/intake.ts";
+import type { ParkedChange } from "../driver/parked.ts";
 import type { StrandedItem } from "../driver/reload.ts";
 import { restoreDriver } from "../driver/restore.ts";
 import { startTimers, type TimerClock } from "../driver/timer.ts";
@@ -15,7 +16,7 @@ import { metricsObserver } from "../metrics/observer.ts";
 import type { SchedulerEvent, SchedulerView } from "../scheduler/index.ts";
 import { connectGerrit } from "../sources/gerrit/connection.ts";
 import type { GerritSourceState } from "../sources/gerrit/poller.ts";
-import type { PollStatus, Source } from "../sources/source.ts";
+import type { ChangeState, PollStatus, Source } from "../sources/source.ts";
 import { SqliteStateStore } from "../store/cursors.ts";
 import type { OpenStore } from "../store/db.ts";
 import { Journal } from "../store/journal.ts";
@@ -45,6 +46,10 @@ export interface Gate {
   reconfigure(next: GateboxConfig, jobSecrets: ReadonlyMap<string, Secret>): Promise<StrandedItem[]>;
   /** Reads the change's current patchset from Gerrit and enqueues it (the admin action). */
   enqueue(pipeline: string, project: string, number: number): Promise<void>;
+  /** The change as Gerrit has it now (the change page); an InputError when Gerrit does not have it. */
+  changeState(number: number): Promise<ChangeState>;
+  /** The changes parked behind their dependencies (enqueue-behind). */
+  waiting(): readonly ParkedChange[];
   /** Every input handled so far is persisted (tests and shutdown). */
   settled(): Promise<void>;
   stop(): Promise<void>;
@@ -193,6 +198,8 @@ export async function startGate(
       await enqueueByHand(intakeOptions, pipeline, project, number);
       await driver.settled();
     },
+    changeState: (number) => lookup.state(number),
+    waiting: () => driver.waiting(),
     settled: () => driver.settled(),
     async stop() {
       clearInterval(gc);

@@ -203,6 +203,35 @@ export interface ChangeLookup {
   votes(project: string, number: number): Promise<Votes>;
 }
 
+/**
+ * A change as the source has it now, for people asking why it is in no queue (the change page):
+ * its status, whether it is work in progress, and the current patchset's votes.
+ */
+export interface ChangeState {
+  number: number;
+  project: string;
+  branch: string;
+  status: ChangeStatus;
+  /** Work in progress: the owner says it is not ready (Gerrit's `work_in_progress`). */
+  wip: boolean;
+  patchset: number;
+  subject: string;
+  /** The change's web URL on the source. */
+  url: string;
+  /** The owner's name as shown to people. */
+  owner: string;
+  /** Votes on the current patchset, label → every account's value. */
+  votes: Votes;
+}
+
+/**
+ * The ChangeLookup's question for the web (kept apart so the driver's fakes need not answer it).
+ * Errors as ChangeLookup's: unreachable is an InfraError, an unknown change an InputError.
+ */
+export interface ChangeStateLookup {
+  state(number: number): Promise<ChangeState>;
+}
+
 export type ReportCommand = Extract<Command, { type: "report" }>;
 
 /**

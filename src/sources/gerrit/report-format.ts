@@ -29,6 +29,8 @@ export interface ResultReport {
   builds: readonly BuildSummary[];
   /** Where the full list lives when lines had to be dropped. */
   buildsetUrl?: string;
+  /** gatebox's page of the change (`<web.url>/changes/N`): every pipeline it was in, and why it is in none. */
+  changeUrl?: string;
 }
 
 /** Gerrit refuses a single message over 16 KiB; keep some room for safety. */
@@ -85,7 +87,9 @@ export function resultMessage(pipeline: string, report: ResultReport, limit = ME
   const compose = (kept: typeof lines, dropped: number) => {
     const body = kept.sort((a, b) => a.i - b.i).map((l) => l.text);
     if (dropped > 0) body.push(`- … and ${dropped} more job${dropped === 1 ? "" : "s"}${report.buildsetUrl ? ` : ${report.buildsetUrl}` : ""}`);
-    return body.length > 0 ? `${head.join("\n")}\n\n${body.join("\n")}` : head.join("\n");
+    const text = body.length > 0 ? `${head.join("\n")}\n\n${body.join("\n")}` : head.join("\n");
+    // The change page's line is never dropped: it is where the dropped lines can be read.
+    return report.changeUrl ? `${text}\n\nChange page: ${cut(report.changeUrl, MAX_LINE)}` : text;
   };
   let kept = [...lines];
   let text = compose([...kept], 0);

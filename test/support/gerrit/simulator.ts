@@ -14,6 +14,7 @@ import type { SimAccount, SimChange, SimProject, SubmitRequirementDef, SubmitTyp
 import { type Fault, type StreamedBody, answerFault, rewriteJson } from "./faults.ts";
 import { handleRest, text } from "./routes.ts";
 import { applyReview } from "./review.ts";
+import { submit } from "./submit.ts";
 import { GerritState, type RecordedMerge, type RecordedReview } from "./state.ts";
 
 export type { Fault, StreamedBody };
@@ -168,6 +169,17 @@ export class GerritSimulator {
       const c = this.state.change(number);
       c.wip = wip;
       this.state.touch(c);
+    });
+  }
+
+  /** Merges a change as a person would outside gatebox: `account` votes what the submit requirements need, then submits. */
+  merge(number: number, account = "admin"): Promise<void> {
+    return this.state.exclusive(async () => {
+      const c = this.state.change(number);
+      const who = this.state.account(account);
+      const labels = Object.fromEntries(this.state.requirements.map((r) => [r.label, r.atLeast]));
+      applyReview(this.state, c, c.patchsets.length, who, { labels });
+      await submit(this.state, c, who);
     });
   }
 
