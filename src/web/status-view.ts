@@ -1,5 +1,6 @@
 import type { ItemView, JobView, SchedulerView } from "../scheduler/index.ts";
 import { isChangeMeta } from "../sources/source.ts";
+import { jobEtas } from "./status-eta.ts";
 import { layoutQueue } from "./status-tree.ts";
 
 /**
@@ -36,7 +37,10 @@ export interface StatusJob {
   elapsed: number | null;
   /** Median duration of this job's past successful builds, seconds; null without history. */
   estimate: number | null;
-  /** Estimated seconds left (0 when finished); null when unknown. */
+  /**
+   * Estimated seconds until it is done (0 when finished); for a job not started, the wait for the
+   * window and a free executor included (status-eta.ts); null when unknown.
+   */
   remaining: number | null;
   /** 0..1 for a running job with an estimate. */
   progress: number | null;
@@ -62,7 +66,7 @@ export interface StatusItem {
   /** Change ids of its speculative state, in merge order. */
   state: string[] | null;
   jobs: StatusJob[];
-  /** Estimated seconds until all its jobs are done (the slowest one); null when unknown. */
+  /** Estimated seconds until all its jobs are done (the last one); null when unknown. */
   remaining: number | null;
   /** Drawing of the queue tree: nesting depth, and whether it branches off the line above. */
   depth: number;
@@ -106,6 +110,7 @@ export function jobNames(view: SchedulerView): string[] {
 
 /** `medians`: job name → median seconds; `now`: unix seconds. */
 export function toStatusJson(view: SchedulerView, medians: ReadonlyMap<string, number>, now: number): StatusJson {
+  const etas = jobEtas(view, (job) => medians.get(job) ?? null, now);
   return {
     generatedAt: now,
     running: view.running,
@@ -121,7 +126,7 @@ export function toStatusJson(view: SchedulerView, medians: ReadonlyMap<string, n
         const byChange = new Map(q.items.map((i) => [i.change.id, i]));
         const items = tree.map((node) => {
           const item = byChange.get(node.key)!;
-          return itemJson(item, medians, now, {
+          return itemJson(item, medians, etas.get(item.itemId) ?? [], now, {
             ahead: node.parent === null ? null : (byChange.get(node.parent)?.itemId ?? null),
             behind: node.children.map((k) => byChange.get(k)?.itemId ?? 0),
             depth: node.depth,
@@ -137,10 +142,11 @@ export function toStatusJson(view: SchedulerView, medians: ReadonlyMap<string, n
 function itemJson(
   item: ItemView,
   medians: ReadonlyMap<string, number>,
+  etas: readonly (number | null)[],
   now: number,
   place: { ahead: number | null; behind: number[]; depth: number; branch: boolean },
 ): StatusItem {
-  const jobs = item.jobs.map((j) => jobJson(j, medians.get(j.job) ?? null, now));
+  const jobs = item.jobs.map((j, n) => jobJson(j, medians.get(j.job) ?? null, etas[n] ?? null, now));
   const left = jobs.map((j) => j.remaining);
   return {
     id: item.itemId,
@@ -158,16 +164,11 @@ function itemJson(
   };
 }
 
-function jobJson(j: ItemView["jobs"][number], estimate: number | null, now: number): StatusJob {
+function jobJson(j: ItemView["jobs"][number], estimate: number | null, eta: number | null, now: number): StatusJob {
   const state: JobView = j.state;
   const running = state === "running";
   const waiting = state.startsWith("waiting") ? (WAITING[state] ?? state.replace(/^waiting: /, "")) : null;
-  const finished = !running && waiting === null;
   const elapsed = j.startedAt === null ? null : Math.max(0, (j.endedAt ?? now) - j.startedAt);
-  let remaining: number | null;
-  if (finished) remaining = 0;
-  else if (estimate === null) remaining = null;
-  else remaining = Math.max(0, estimate - (running ? (elapsed ?? 0) : 0));
   const buildId = j.buildId === null ? null : String(j.buildId);
   return {
     name: j.job,
@@ -179,7 +180,7 @@ function jobJson(j: ItemView["jobs"][number], estimate: number | null, now: numb
     endedAt: j.endedAt,
     elapsed,
     estimate,
-    remaining,
+    remaining: eta,
     progress: running && estimate ? Math.min(1, (elapsed ?? 0) / estimate) : null,
   };
 }

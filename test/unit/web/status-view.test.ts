@@ -60,7 +60,8 @@ describe("toStatusJson", () => {
     expect(unit).toMatchObject({ elapsed: 50, estimate: 200, remaining: 150, progress: 0.25, logUrl: "/builds/7", waiting: null });
     expect(items[0]!.jobs[1]).toMatchObject({ remaining: 0, elapsed: 30, estimate: null });
     expect(items[0]!.remaining).toBe(150);
-    expect(items[2]!.jobs[0]).toMatchObject({ waiting: "outside the active window", remaining: 200, buildId: null, logUrl: null });
+    // Outside a window of 2: it starts when the head (150 s left) has left, then runs its 200 s.
+    expect(items[2]!.jobs[0]).toMatchObject({ waiting: "outside the active window", remaining: 350, buildId: null, logUrl: null });
   });
 
   it("says unknown when a job has no history", () => {
@@ -79,7 +80,7 @@ describe("toStatusJson", () => {
         "        unit: running 50s, 2m 30s left | lint: SUCCESS 30s",
         "      ↳ 12,3 p FAILING (a voting job failed)  subject 12",
         "          unit: FAILURE 30s",
-        "    13,3 p waiting (outside the window)  ETA 3m 20s  subject 13",
+        "    13,3 p waiting (outside the window)  ETA 5m 50s  subject 13",
         "        unit: outside the active window",
         "2 builds running of 4",
         "",
