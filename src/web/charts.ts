@@ -47,6 +47,15 @@ function axes(w: number, h: number, yMax: number, yFormat: (y: number) => string
   return s;
 }
 
+/**
+ * A swatch and the series' name, both in its colour. The colour is on the swatch and the text
+ * themselves, not on the group: style.css mutes `.legend` (its fill is inherited only by what has
+ * none of its own), and a rule on an element would beat its fill attribute.
+ */
+function legendEntry(name: string, colour: string, x: number, y: number): string {
+  return `<g class="legend" data-series="${esc(name)}"><rect class="legend-swatch" x="${x}" y="${y - 9}" width="10" height="10" rx="2" fill="${colour}"/><text x="${x + 14}" y="${y}" fill="${colour}">${esc(name)}</text></g>`;
+}
+
 /** One line per series over a shared x range (e.g. days), dots on each point, a legend below. */
 export function lineChart(o: ChartOptions & { series: Series[] }): string {
   const w = o.width ?? 640;
@@ -74,7 +83,7 @@ export function lineChart(o: ChartOptions & { series: Series[] }): string {
     for (const p of s.points) {
       body += `<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3" fill="${colour}"><title>${esc(`${s.name} ${xFormat(p.x)}: ${yFormat(p.y)}`)}</title></circle>`;
     }
-    body += `</g><text x="${PAD.left + (n % 4) * 140}" y="${legendY(h, Math.floor(n / 4), legendRows)}" fill="${colour}" class="legend">${esc(s.name)}</text>`;
+    body += `</g>${legendEntry(s.name, colour!, PAD.left + (n % 4) * 140, legendY(h, Math.floor(n / 4), legendRows))}`;
   });
   return frame(o, w, h, body);
 }
