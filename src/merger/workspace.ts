@@ -78,20 +78,51 @@ export function isSelfContained(strategy: WorkspaceStrategy): boolean {
 }
 
 /**
+ * What a workspace tar stream is made of, readable on the stream under `WORKSPACE_SOURCE`: a
+ * runner whose engine sees this host's files (a local Docker engine) bind-mounts `dir` instead of
+ * reading the stream, which it then destroys unread (tar never runs). The key is a registry
+ * symbol, the same one `src/executor/docker/bind-mount.ts` reads, so neither room imports the other.
+ */
+export interface WorkspaceSource {
+  readonly dir: string;
+  readonly includeGit: boolean;
+  readonly owner: { readonly uid: number; readonly gid: number };
+}
+export const WORKSPACE_SOURCE: unique symbol = Symbol.for("gatebox.workspace-source") as never;
+
+/**
  * A tar stream of `dir`'s contents (members named relative to `dir`, sorted for determinism),
  * without `.git` unless `includeGit`. Members are owned by `owner` (root by default): git refuses
  * a repository owned by another user ("dubious ownership"), so a workspace extracted in a
  * container must belong to the user the build runs as, not to whichever user gatebox runs as.
  * The returned stream errors with InfraError when tar exits non-zero, so a consumer never mistakes
- * a truncated archive for a complete one.
+ * a truncated archive for a complete one. Lazy: tar starts at the first read, so a consumer that
+ * mounts the directory instead (see WorkspaceSource) costs nothing.
  */
 export function tarDirectory(dir: string, options: WorkspaceTarOptions = {}): Readable {
-  const { uid, gid } = options.owner ?? { uid: 0, gid: 0 };
-  const args = ["-c", "-f", "-", "--sort=name", "--numeric-owner", `--owner=${uid}`, `--group=${gid}`, "-C", dir];
-  if (!options.includeGit) args.push("--exclude=.git");
+  const owner = options.owner ?? { uid: 0, gid: 0 };
+  const source: WorkspaceSource = { dir, includeGit: options.includeGit ?? false, owner };
+  const out = new PassThrough();
+  Object.defineProperty(out, WORKSPACE_SOURCE, { value: source });
+  let started = false;
+  const read = out._read.bind(out);
+  out._read = (size: number) => {
+    if (!started) {
+      started = true;
+      runTar(source, out);
+    }
+    read(size);
+  };
+  return out;
+}
+
+/** Spawns tar for `source` and pipes it into `out`, which errors when tar fails. */
+function runTar(source: WorkspaceSource, out: PassThrough): void {
+  const { dir, owner } = source;
+  const args = ["-c", "-f", "-", "--sort=name", "--numeric-owner", `--owner=${owner.uid}`, `--group=${owner.gid}`, "-C", dir];
+  if (!source.includeGit) args.push("--exclude=.git");
   args.push(".");
   const child = spawn("tar", args, { stdio: ["ignore", "pipe", "pipe"], env: baseEnv() });
-  const out = new PassThrough();
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => {
     stderr += chunk.toString("utf8");
@@ -106,5 +137,4 @@ export function tarDirectory(dir: string, options: WorkspaceTarOptions = {}): Re
   out.on("close", () => {
     if (child.exitCode === null) child.kill();
   });
-  return out;
 }

@@ -30,6 +30,11 @@ export interface ContainerParams {
   buildId: string;
   itemId: string;
   job: ResolvedJob;
+  /**
+   * A host directory bind-mounted read-write at `job.workdir` (a local engine, see
+   * bind-mount.ts); otherwise the workspace is copied in with the archive API.
+   */
+  workspaceMount?: string | undefined;
 }
 
 export function buildLabels(p: Pick<ContainerParams, "instance" | "buildId" | "itemId">): Record<string, string> {
@@ -42,8 +47,7 @@ export function toContainerOptions(p: ContainerParams): Docker.ContainerCreateOp
   const hostConfig: Docker.HostConfig = {
     NetworkMode: job.network,
     Privileged: false,
-    // No binds, no volumes, no docker socket: the workspace is copied in with the archive API,
-    // which also works against a remote engine.
+    // No binds, no volumes, no docker socket; at most the build's own workspace (below).
     Binds: [],
     CapDrop: ["ALL"],
     CapAdd: KEPT_CAPABILITIES,
@@ -58,6 +62,7 @@ export function toContainerOptions(p: ContainerParams): Docker.ContainerCreateOp
     hostConfig.Memory = job.memory;
     hostConfig.MemorySwap = job.memory; // no swap beyond the limit: OOM rather than thrashing
   }
+  if (p.workspaceMount !== undefined) hostConfig.Mounts = [workspaceMount(p.workspaceMount, job.workdir)];
   if (job.cpus !== undefined) hostConfig.NanoCpus = Math.round(job.cpus * 1e9);
   const opts: Docker.ContainerCreateOptions = {
     name: containerName(p.instance, p.buildId),
@@ -79,6 +84,16 @@ export function toContainerOptions(p: ContainerParams): Docker.ContainerCreateOp
   };
   if (job.user !== undefined) opts.User = job.user;
   return opts;
+}
+
+/**
+ * The build's workspace directory at its workdir: read-write, mounts below it not carried along,
+ * no propagation either way. A missing source is an error (Mounts), never a directory the
+ * engine makes (as the old Binds syntax would). Links in it resolve inside the container.
+ */
+function workspaceMount(source: string, target: string): Docker.MountSettings {
+  const bind = { Propagation: "rprivate", NonRecursive: true } as unknown as Docker.MountSettings["BindOptions"];
+  return { Type: "bind", Source: source, Target: target, ReadOnly: false, BindOptions: bind };
 }
 
 /** Label filter listing this instance's build containers (for orphan cleanup and reattach). */

@@ -1,8 +1,11 @@
+import type { Readable } from "node:stream";
 import Docker from "dockerode";
 import { InfraError } from "../../errors.ts";
 import type { EngineResources, Run, RunOutput, RunRequest, Runner } from "../runner.ts";
 import { ensureDir } from "./archive.ts";
-import { containerName, instanceFilter, LABEL_BUILD, toContainerOptions } from "./convert.ts";
+import { hostWorkspaceOf } from "./bind-mount.ts";
+import { type ContainerParams, containerName, instanceFilter, LABEL_BUILD, toContainerOptions } from "./convert.ts";
+import { type EngineInfo, WorkspaceMounts } from "./workspace-mounts.ts";
 import { DockerRun } from "./docker-run.ts";
 import { accessHint, DEFAULT_DOCKER_ENDPOINT, dockerOptions, type EndpointAccess } from "./endpoint.ts";
 import {
@@ -33,8 +36,10 @@ export class DockerRunner implements Runner {
   private readonly docker: Docker;
   private readonly instance: string;
   private readonly pullTimeoutMs: number;
-  /** The engine's totals, asked once. */
-  private totals: Promise<EngineResources> | null = null;
+  /** The engine's Info, asked once. */
+  private info: Promise<EngineInfo> | null = null;
+  /** Whether and how a workspace is bind-mounted rather than copied. */
+  private readonly mounts: WorkspaceMounts;
   /** One pull per image at a time, shared by every build that needs it. */
   private readonly pulls = new Map<string, Promise<void>>();
 
@@ -44,6 +49,12 @@ export class DockerRunner implements Runner {
     this.docker = new Docker(dockerOptions(this.endpoint, opts, opts.where));
     this.instance = opts.instance;
     this.pullTimeoutMs = opts.pullTimeoutMs ?? 10 * 60_000;
+    this.mounts = new WorkspaceMounts({
+      endpoint: this.endpoint,
+      info: () => this.engineInfo(),
+      create: (opts, output) => this.create(opts, output),
+      remove: (name) => this.remove(name),
+    });
   }
 
   async ping(): Promise<void> {
@@ -57,20 +68,14 @@ export class DockerRunner implements Runner {
   }
 
   resources(): Promise<EngineResources> {
-    this.totals ??= this.docker.info().then(
-      (info: { MemTotal?: number; NCPU?: number }) => ({ memory: info.MemTotal ?? 0, cpus: info.NCPU ?? 0 }),
-      (err: unknown) => {
-        this.totals = null; // ask again next time
-        throw toInfraError("ask the engine for its memory and CPUs", this.endpoint, err);
-      },
-    );
-    return this.totals;
+    return this.engineInfo().then((info) => ({ memory: info.MemTotal ?? 0, cpus: info.NCPU ?? 0 }));
   }
 
   async start(req: RunRequest, output: RunOutput): Promise<Run> {
-    const opts = toContainerOptions({ instance: this.instance, buildId: req.buildId, itemId: req.itemId, job: req.job });
-    const container = await this.create(opts, output);
-    await this.prepare(container, req);
+    const params = { instance: this.instance, buildId: req.buildId, itemId: req.itemId, job: req.job };
+    const placed = await this.place(req, params, output);
+    const container = placed.container;
+    await this.prepare(container, req, placed.copy);
     let stream: NodeJS.ReadWriteStream;
     try {
       // Attach before start, so not a byte of output is missed; TTY off, so the stream is
@@ -89,18 +94,65 @@ export class DockerRunner implements Runner {
   }
 
   /**
-   * Before start: the workspace into the workdir (which Docker made, unless the job starts
+   * Creates the container: with the workspace bind-mounted when the engine sees this host's files
+   * (bind-mount.ts), else plain, with the workspace's tar stream to copy in (`copy`).
+   */
+  private async place(req: RunRequest, params: ContainerParams, output: RunOutput): Promise<{ container: Docker.Container; copy: Copy | null }> {
+    const workdir = req.job.workdir;
+    if (!req.workspace) return { container: await this.create(toContainerOptions(params), output), copy: null };
+    const open = this.opener(req.workspace, workdir);
+    const first = await open();
+    const mount = await this.mounts.mountable(first, workdir, output);
+    if (mount) {
+      first.destroy(); // unread: the tar behind it never started
+      const container = await this.mounts.create(toContainerOptions({ ...params, workspaceMount: mount.dir }), mount, workdir, output);
+      if (container) return { container, copy: null };
+    }
+    // The merger's lazy stream waits unread for the copy; any other stream (straight from a tar
+    // process, which must not wait for the engine) is opened again right before it is read.
+    const keep = !mount && hostWorkspaceOf(first) !== null;
+    if (!keep) first.destroy();
+    try {
+      return { container: await this.create(toContainerOptions(params), output), copy: keep ? async () => first : open };
+    } catch (err) {
+      first.destroy();
+      throw err;
+    }
+  }
+
+  private opener(workspace: NonNullable<RunRequest["workspace"]>, workdir: string): Copy {
+    return async () => {
+      try {
+        return await workspace();
+      } catch (err) {
+        throw toInfraError(`make the workspace for ${workdir}`, this.endpoint, err);
+      }
+    };
+  }
+
+  /** The engine's Info (its totals, whether it is rootless), asked once (again after a failure). */
+  private engineInfo(): Promise<EngineInfo> {
+    this.info ??= (this.docker.info() as Promise<EngineInfo>).catch((err: unknown) => {
+      this.info = null;
+      throw toInfraError("ask the engine for its memory and CPUs", this.endpoint, err);
+    });
+    return this.info;
+  }
+
+  /**
+   * Before start: a copied workspace into the workdir (which Docker made, unless the job starts
    * elsewhere), then the artifacts directory, mode 1777 so any `user` can write to it.
    */
-  private async prepare(container: Docker.Container, req: RunRequest): Promise<void> {
+  private async prepare(container: Docker.Container, req: RunRequest, copy: Copy | null): Promise<void> {
     const { job } = req;
     const endpoint = this.endpoint;
-    if (req.workspace) {
+    if (copy) {
       if (!isWithin(job.startDir, job.workdir)) await ensureDir(container, job.workdir, { mode: 0o755, reset: false, endpoint });
+      const tar = await copy();
       try {
-        const tar = await req.workspace();
         await container.putArchive(tar, { path: job.workdir });
       } catch (err) {
+        tar.destroy();
         throw toInfraError(`copy workspace into ${job.workdir}`, endpoint, err);
       }
     }
@@ -212,6 +264,9 @@ export class DockerRunner implements Runner {
     throw toInfraError(`remove container ${idOrName}`, this.endpoint, new Error("still being removed after 2 s"));
   }
 }
+
+/** Opens the workspace's tar stream to copy in. */
+type Copy = () => Promise<Readable>;
 
 /** Whether `path` is `dir` or below it (both normalized absolute paths). */
 function isWithin(path: string, dir: string): boolean {

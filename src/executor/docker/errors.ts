@@ -54,6 +54,11 @@ export function isRemovalInProgress(err: unknown): boolean {
   return statusCode(err) === 409 && /removal .* in progress|already in progress/i.test(daemonMessage(err));
 }
 
+/** 400 from create: the engine has no such path for a bind mount (it runs elsewhere, or in another file system). */
+export function isBindSourceMissing(err: unknown): boolean {
+  return statusCode(err) === 400 && /bind source path does not exist/i.test(daemonMessage(err));
+}
+
 /** The engine could not be reached at all, or the connection dropped mid-request. */
 export function isUnreachable(err: unknown): boolean {
   const code = asModem(err).code;
