@@ -53,6 +53,25 @@ export async function checkoutInto(
   if (options.origin !== undefined) await git(dest, ["remote", "add", "origin", publicUrl(options.origin)]);
 }
 
+/**
+ * Moves a checkout that `checkoutInto` made at `from` (and nobody has touched since) to
+ * `state.commit`, writing only what differs: the objects `from` lacks go into one more pack, then
+ * `read-tree -m -u` (a two-tree merge against the checkout's own index, which still matches
+ * `from`) rewrites the files that changed, and the branch and the tags follow. The result is the
+ * repository `checkoutInto(mirror, state, dest)` makes, but for a few objects of `from`'s history
+ * that `state` may not reach. Only reads the mirror.
+ */
+export async function advanceCheckout(mirror: string, from: string, state: Pick<ProjectState, "branch" | "commit">, dest: string): Promise<void> {
+  const tags = await reachableTags(mirror, state.commit);
+  const pack = join(dest, ".git", "objects", "pack", "pack");
+  const revs = [state.commit, ...tags.map((tag) => tag.sha), `^${from}`];
+  await git(mirror, ["pack-objects", "--quiet", "--revs", "--window=0", "--delta-base-offset", pack], `${revs.join("\n")}\n`);
+  await git(dest, ["read-tree", "-m", "-u", from, state.commit]);
+  const refs = [`update refs/heads/${state.branch} ${state.commit}`, ...tags.map((tag) => `update ${tag.ref} ${tag.sha}`)];
+  await git(dest, ["-c", "core.logAllRefUpdates=false", "update-ref", "--stdin"], `${refs.join("\n")}\n`);
+  if (tags.length > 0) await git(dest, ["pack-refs", "--all"]);
+}
+
 /** The mirror's tags whose commits are in `commit`'s history (what `git describe` looks for). */
 async function reachableTags(mirror: string, commit: string): Promise<{ ref: string; sha: string }[]> {
   const out = await git(mirror, ["for-each-ref", `--merged=${commit}`, "--format=%(objectname) %(refname)", "refs/tags/"]);

@@ -4,6 +4,7 @@ import { basename, join } from "node:path";
 import type { Readable } from "node:stream";
 import { GateboxError, InputError } from "../errors.ts";
 import type { CheckoutOptions } from "./checkout.ts";
+import { Spares } from "./spares.ts";
 import type { WorkspaceTarOptions } from "./merger.ts";
 import type { RepoCache } from "./repo-cache.ts";
 import type { RepoState, Workspace, WorkspaceStrategy } from "./types.ts";
@@ -23,6 +24,8 @@ const WORKSPACE_NAME = /^[A-Za-z0-9._-]+$/;
  * root is created, or found empty; a root that already held other files is never swept.
  */
 export const ROOT_MARKER = ".gatebox-workspaces";
+/** Under the root: checkouts made ahead of time, for the next workspaces (spares.ts). */
+export const SPARES_DIR = ".spares";
 
 /** The workspaces of one GitMerger: `<root>/<name>/<project>`, and the sweep of leftovers. */
 export class Workspaces {
@@ -30,11 +33,15 @@ export class Workspaces {
   private readonly live = new Set<string>();
   /** The sweep of what a crashed process left behind: once, before the first workspace. */
   private startup: Promise<unknown> | null = null;
+  /** `checkout` only: checkouts made ahead, so a workspace on a slow disk writes only what differs. */
+  private readonly spares: Spares | null;
 
   constructor(
     private readonly cache: RepoCache,
     private readonly options: WorkspacesOptions,
-  ) {}
+  ) {
+    this.spares = options.strategy === "checkout" ? new Spares(cache, join(options.root, SPARES_DIR), options.checkout) : null;
+  }
 
   async prepare(state: RepoState, name: string): Promise<Workspace> {
     if (!WORKSPACE_NAME.test(name)) throw new InputError(`invalid workspace name ${JSON.stringify(name)}`);
@@ -54,7 +61,9 @@ export class Workspaces {
       // One project at a time: checkouts are disk-bound and the cores are shared.
       for (const [project, projectState] of Object.entries(state)) {
         const mirror = this.cache.pathOf(project);
-        const make = () => materialize(strategy, mirror, projectState, projects[project]!, this.options.checkout(project));
+        const dest = projects[project]!;
+        if (this.spares && (await this.spares.take(project, projectState, dest))) continue;
+        const make = () => materialize(strategy, mirror, projectState, dest, this.options.checkout(project));
         await (strategy === "worktree" ? this.cache.lock.run(project, make) : make());
       }
     } catch (error) {
@@ -75,6 +84,8 @@ export class Workspaces {
     }
     await rm(workspace.dir, { recursive: true, force: true });
     if (workspace.dir === join(this.options.root, basename(workspace.dir))) this.live.delete(basename(workspace.dir));
+    // After a build, off its path: checkouts for the next builds of the same branches.
+    if (this.spares) for (const [project, p] of Object.entries(workspace.state)) await this.spares.refill(project, p.branch);
   }
 
   /** `.git` goes in by default when it works on its own (the `checkout` strategy). */
@@ -99,6 +110,8 @@ export class Workspaces {
     const removed: string[] = [];
     for (const entry of await readdir(root)) {
       if (entry === ROOT_MARKER || this.live.has(entry) || keep(entry)) continue;
+      // A crashed process's spares go with the first sweep; this process's own stay.
+      if (entry === SPARES_DIR && this.spares?.inUse) continue;
       await rm(join(root, entry), { recursive: true, force: true });
       removed.push(entry);
     }
