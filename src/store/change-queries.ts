@@ -54,6 +54,21 @@ export interface ChangeHistory {
   items: ChangeItem[];
 }
 
+/** Only what the page shows: a long history reads hundreds of builds. */
+const BUILD_COLUMNS = {
+  id: builds.id,
+  buildsetId: builds.buildsetId,
+  itemId: builds.itemId,
+  job: builds.job,
+  state: builds.state,
+  result: builds.result,
+  voting: builds.voting,
+  attempt: builds.attempt,
+  queuedAt: builds.queuedAt,
+  startedAt: builds.startedAt,
+  finishedAt: builds.finishedAt,
+};
+
 /** How many items of one change are read at most (a change rechecked hundreds of times shows its latest). */
 const MAX_ITEMS = 200;
 
@@ -70,7 +85,9 @@ export function changeHistory(db: Db, number: number): ChangeHistory | null {
   if (!change && itemRows.length === 0) return null;
   const ids = itemRows.map((i) => i.id);
   const setRows = ids.length ? db.select().from(buildsets).where(inArray(buildsets.itemId, ids)).orderBy(asc(buildsets.createdAt)).all() : [];
-  const buildRows = ids.length ? db.select().from(builds).where(inArray(builds.itemId, ids)).orderBy(asc(builds.queuedAt), asc(builds.id)).all() : [];
+  const buildRows = ids.length ? db.select(BUILD_COLUMNS).from(builds).where(inArray(builds.itemId, ids)).orderBy(asc(builds.queuedAt), asc(builds.id)).all() : [];
+  const setsOf = groupBy(setRows, (s) => s.itemId);
+  const buildsOf = groupBy(buildRows, (b) => b.itemId);
   const items = itemRows.map((i) => ({
     id: i.id,
     pipeline: i.pipeline,
@@ -82,16 +99,24 @@ export function changeHistory(db: Db, number: number): ChangeHistory | null {
     result: i.result,
     reason: i.reason,
     reportedAt: i.reportedAt,
-    buildsets: itemBuildsets(
-      setRows.filter((s) => s.itemId === i.id),
-      buildRows.filter((b) => b.itemId === i.id),
-    ),
+    buildsets: itemBuildsets(setsOf.get(i.id) ?? [], buildsOf.get(i.id) ?? []),
   }));
   return { change, patchsets: sets, items };
 }
 
+function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
+}
+
 /** The item's buildsets with their builds; a build whose buildset row is missing still shows, under its id. */
-function itemBuildsets(sets: (typeof buildsets.$inferSelect)[], rows: (typeof builds.$inferSelect)[]): ChangeBuildset[] {
+function itemBuildsets(sets: (typeof buildsets.$inferSelect)[], rows: (ChangeBuild & { buildsetId: string; itemId: string })[]): ChangeBuildset[] {
   const out: ChangeBuildset[] = sets.map((s) => ({ id: s.id, result: s.result, createdAt: s.createdAt, finishedAt: s.finishedAt, builds: [] }));
   for (const b of rows) {
     let set = out.find((s) => s.id === b.buildsetId);
@@ -99,17 +124,8 @@ function itemBuildsets(sets: (typeof buildsets.$inferSelect)[], rows: (typeof bu
       set = { id: b.buildsetId, result: null, createdAt: null, finishedAt: null, builds: [] };
       out.push(set);
     }
-    set.builds.push({
-      id: b.id,
-      job: b.job,
-      state: b.state,
-      result: b.result,
-      voting: b.voting,
-      attempt: b.attempt,
-      queuedAt: b.queuedAt,
-      startedAt: b.startedAt,
-      finishedAt: b.finishedAt,
-    });
+    const { buildsetId: _set, itemId: _item, ...build } = b;
+    set.builds.push(build);
   }
   return out;
 }
