@@ -1,6 +1,7 @@
 import { plainText } from "../terminal.ts";
 import { formatDuration } from "../web/charts.ts";
 import type { HealthReport } from "../web/context.ts";
+import type { StrategyView } from "../scheduler/index.ts";
 import type { StatusItem, StatusJob, StatusJson } from "../web/status-view.ts";
 
 /**
@@ -16,6 +17,7 @@ export function formatStatus(s: StatusJson, filter: { pipeline?: string | undefi
     if (queues.length === 0) lines.push("  (empty)");
     for (const q of queues) {
       lines.push(`  queue ${q.name}${p.manager === "independent" ? "" : ` (window ${q.window || "unlimited"})`}`);
+      if (q.strategy) lines.push(`    ${strategyLine(q.strategy)}`);
       for (const it of q.items) lines.push(...item(it));
     }
   }
@@ -31,6 +33,17 @@ export function formatStatus(s: StatusJson, filter: { pipeline?: string | undefi
 export function formatHealth(health: HealthReport | null): string {
   if (health === null || health.problems.length === 0) return "";
   return `${health.problems.map((p) => plainText(`! ${p.check}: ${p.message}`)).join("\n")}\n`;
+}
+
+/** An adaptive queue's mode and why, e.g. "adaptive: batch of 4 — 10% failing, 1 state at once: …" (web/status.js says the same). */
+export function strategyLine(s: StrategyView): string {
+  const mode =
+    s.mode === "batch"
+      ? `batch of ${s.batch}`
+      : s.mode === "hedge"
+        ? `one state per item, ${s.hedges} hedge${s.hedges === 1 ? "" : "s"}`
+        : "one state per item";
+  return `adaptive: ${mode} — ${s.reason}`;
 }
 
 function item(it: StatusItem): string[] {

@@ -34,6 +34,8 @@ export const LIMITS = {
   /** A shell with a few children needs a handful; 4194304 is the kernel's PID_MAX_LIMIT. */
   pids: { min: 16, max: 4_194_304 },
   attempts: { min: 1, max: 10 },
+  /** Runs again of a failed build on the same state (flaky jobs): a few, or a broken job holds the queue. */
+  retryFlaky: { min: 0, max: 3 },
   /** A job's console: past it the build is a FAILURE ("output limit exceeded"), so one job cannot fill the disk. */
   outputLimit: { min: MIB, max: 100 * GIB },
   /** A job's artifacts, all files together; 0 keeps none. */
@@ -94,5 +96,25 @@ export function numberIn(range: Range, fractions = false) {
     } else if (v < range.min || v > range.max) {
       ctx.addIssue({ code: "custom", message: `must be between ${range.min} and ${range.max}, got ${v}` });
     }
+  });
+}
+
+/**
+ * A share written as a percentage (`5%`, `0.5%`) or a fraction (`0.05`), between 0 and 100%, as a
+ * fraction; anything else is refused saying what is expected.
+ */
+export function percentIn() {
+  return z.unknown().transform((v, ctx) => {
+    const m = typeof v === "string" ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(v) : null;
+    const share = m ? Number(m[1]) / 100 : typeof v === "number" && Number.isFinite(v) ? v : undefined;
+    if (share === undefined) {
+      ctx.addIssue({ code: "custom", message: "expected a percentage like 5% (or a fraction like 0.05)" });
+      return z.NEVER;
+    }
+    if (share < 0 || share > 1) {
+      ctx.addIssue({ code: "custom", message: `must be between 0% and 100%, got ${(share * 100).toFixed(1)}%` });
+      return z.NEVER;
+    }
+    return share;
   });
 }

@@ -113,6 +113,8 @@ function normalizeJob(j: RawJob): JobConfig {
     pids: j.pids,
     user: j.user,
     attempts: j.attempts,
+    retryFlaky: j["retry-flaky"],
+    ...(j["retry-flaky-above"] !== undefined ? { retryFlakyAbove: j["retry-flaky-above"] } : {}),
     network: j.network,
     voting: j.voting,
     separateStderr: j["separate-stderr"],

@@ -131,6 +131,10 @@ export interface JobConfig {
   pids: number;
   user: string | undefined;
   attempts: number;
+  /** Times a failed voting build is run again on the same state before its result counts (0: never). */
+  retryFlaky: number;
+  /** Only retry while the job's measured flaky rate is at least this share (absent: always). */
+  retryFlakyAbove?: number;
   network: "none" | "bridge";
   voting: boolean;
   /** Keep stderr apart from stdout (the executor's JobSpec.separateStderr). */

@@ -2,7 +2,7 @@ import { Cron } from "croner";
 import * as z from "zod";
 import { DEFAULT_DOCKER_ENDPOINT, endpointProblems } from "../executor/docker/endpoint.ts";
 import { envNameProblem } from "./env-names.ts";
-import { DEFAULT_ARTIFACT_LIMIT, DEFAULT_OUTPUT_LIMIT, durationIn, LIMITS, numberIn, sizeIn } from "./fields.ts";
+import { DEFAULT_ARTIFACT_LIMIT, DEFAULT_OUTPUT_LIMIT, durationIn, LIMITS, numberIn, percentIn, sizeIn } from "./fields.ts";
 import { parseHostPort } from "./listen.ts";
 
 /** The shape of gatebox.yaml, as written by users (kebab-case keys, human units). */
@@ -159,6 +159,9 @@ const job = z
     pids: numberIn(LIMITS.pids).default(1024),
     user: z.string().optional(),
     attempts: numberIn(LIMITS.attempts).default(3),
+    // A failed build is run again on the same state before the scheduler hears of it (docs/jobs.md).
+    "retry-flaky": numberIn(LIMITS.retryFlaky).default(0),
+    "retry-flaky-above": percentIn().optional(),
     network: z.enum(["none", "bridge"]).default("none"),
     voting: z.boolean().default(true),
     // Keep stderr apart (marked in the console) at the cost of the exact order of output (docs/executor.md).

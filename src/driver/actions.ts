@@ -9,6 +9,7 @@ import type { Change, Command, SchedulerEvent } from "../scheduler/index.ts";
 import { changeMeta, type ReportCommand, type SubmitAnswer } from "../sources/source.ts";
 import { buildSpec, type StateChange } from "./jobs.ts";
 import { isPermanent, type ReportOutbox } from "./outbox.ts";
+import { type JobHistory, retriesFlaky } from "./risk.ts";
 import type { ParkedChange } from "./parked.ts";
 import type { HeldMerge } from "./ports.ts";
 import { isBranchChange } from "./timer.ts";
@@ -24,8 +25,12 @@ export type Input =
       place?: RunPlace;
       /** build-finished: what the executor said. */
       outcome?: BuildOutcome;
+      /** build-finished: failed runs of it that were run again first (`retry-flaky`). */
+      retried?: number;
     }
   | { kind: "report-done"; itemId: number }
+  /** A run of the build failed and it runs again on the same state; the scheduler is not told. */
+  | { kind: "build-retried"; buildId: number; pipeline: string; job: string; outcome: BuildOutcome }
   | { kind: "park"; entry: ParkedChange };
 
 export interface ActionDeps {
@@ -48,6 +53,8 @@ export interface ActionDeps {
   recordEvent(kind: string, payload: unknown): void;
   /** Pause before retry n of an infrastructure failure, ms (default 1 s, 2 s, 4 s … capped at 60 s). */
   retryDelay?: (attempt: number) => number;
+  /** The store's record of jobs (`retry-flaky-above`). */
+  history?: JobHistory;
 }
 
 const PRECEDENCE = { high: 0, normal: 1e12, low: 2e12 } as const;
@@ -63,6 +70,8 @@ const INFRA_ATTEMPTS = 5;
  */
 export class CommandActions {
   private readonly handles = new Map<number, BuildHandle>();
+  /** Builds cancelled while between two runs (a flaky retry): they must not run again. */
+  private readonly cancelled = new Set<number>();
 
   constructor(private readonly deps: ActionDeps) {}
 
@@ -80,6 +89,7 @@ export class CommandActions {
         });
         return;
       case "cancel-build":
+        this.cancelled.add(cmd.buildId);
         this.handles.get(cmd.buildId)?.cancel().catch(fail(`cancel of build ${cmd.buildId}`));
         return;
       case "report":
@@ -156,20 +166,31 @@ export class CommandActions {
     const workspace = await this.prepareWorkspace(merge.state, id);
     if (typeof workspace === "string") return this.buildError(cmd, `cannot prepare its workspace: ${workspace}`);
     try {
-      const handle = this.deps.executor.startBuild(
-        {
-          buildId: id,
-          itemId: String(cmd.itemId),
-          job: spec,
-          // A job running as another user must own its checkout, or git refuses it ("dubious ownership").
-          workspace: () => this.deps.merger.workspaceTar(workspace, ownerOf(job.user)),
-          // High-precedence pipelines first (Zuul), then older items.
-          priority: PRECEDENCE[pipeline.precedence] + cmd.itemId,
-          onStarted: (place) => this.deps.push({ kind: "event", event: { type: "build-started", buildId: cmd.buildId }, place }),
-        },
-        job.executor,
-      );
-      await this.watch(cmd, handle);
+      // A failed run of a flaky job runs again on the same workspace first (retry-flaky): the
+      // scheduler sees one result, so one flaky test does not reset the queue.
+      for (let retried = 0; ; retried++) {
+        const handle = this.deps.executor.startBuild(
+          {
+            buildId: id,
+            itemId: String(cmd.itemId),
+            job: spec,
+            // A job running as another user must own its checkout, or git refuses it ("dubious ownership").
+            workspace: () => this.deps.merger.workspaceTar(workspace, ownerOf(job.user)),
+            // High-precedence pipelines first (Zuul), then older items.
+            priority: PRECEDENCE[pipeline.precedence] + cmd.itemId,
+            // A retry's start is no news to the scheduler: the build has been running since the first.
+            onStarted: (place) => {
+              if (retried === 0) this.deps.push({ kind: "event", event: { type: "build-started", buildId: cmd.buildId }, place });
+            },
+          },
+          job.executor,
+        );
+        const outcome = await this.outcomeOf(cmd, handle);
+        const again = !this.cancelled.has(cmd.buildId) && !this.deps.stopped() && retriesFlaky(job, outcome, retried, this.deps.history);
+        if (!again) return this.finished(cmd, outcome, retried);
+        this.deps.log(`gatebox: build ${cmd.buildId} (${cmd.job}) ${outcome.result}: running it again on the same state (retry-flaky ${retried + 1} of ${job.retryFlaky})`);
+        this.deps.push({ kind: "build-retried", buildId: cmd.buildId, pipeline: cmd.pipeline, job: cmd.job, outcome });
+      }
     } catch (err) {
       // The executor refused to start it at all (e.g. a job it cannot run, a console it cannot open).
       this.buildError(cmd, `cannot start: ${(err as Error).message}`);
@@ -180,13 +201,26 @@ export class CommandActions {
 
   /** Waits for a build's outcome and hands it back; a cancelled build's end is not news. */
   private async watch(cmd: Extract<Command, { type: "start-build" }>, handle: BuildHandle): Promise<void> {
+    this.finished(cmd, await this.outcomeOf(cmd, handle), 0);
+  }
+
+  private async outcomeOf(cmd: Extract<Command, { type: "start-build" }>, handle: BuildHandle): Promise<BuildOutcome> {
     this.handles.set(cmd.buildId, handle);
-    const outcome = await handle.outcome;
-    this.handles.delete(cmd.buildId);
+    try {
+      return await handle.outcome;
+    } finally {
+      this.handles.delete(cmd.buildId);
+    }
+  }
+
+  private finished(cmd: Extract<Command, { type: "start-build" }>, outcome: BuildOutcome, retried: number): void {
+    this.cancelled.delete(cmd.buildId);
     if (outcome.result === "ABORTED") return;
     const seconds = outcome.startedAt === null ? 0 : (outcome.finishedAt - outcome.startedAt) / 1000;
     this.deps.log(`gatebox: build ${cmd.buildId} (${cmd.job}, change ${cmd.state.at(-1) ?? "?"}) ${outcome.result} in ${seconds.toFixed(1)}s: ${outcome.message}`);
-    this.deps.push({ kind: "event", event: { type: "build-finished", buildId: cmd.buildId, result: outcome.result }, outcome });
+    const flaky = retried > 0 && outcome.result === "SUCCESS" ? " (flaky: failed, then passed on retry)" : "";
+    if (flaky) this.deps.log(`gatebox: build ${cmd.buildId} (${cmd.job}) is flaky: failed, then passed on retry`);
+    this.deps.push({ kind: "event", event: { type: "build-finished", buildId: cmd.buildId, result: outcome.result }, outcome, ...(retried > 0 ? { retried } : {}) });
   }
 
   /** Our failure, not the change's: the build ends as ERROR (never voted) and frees its slot. */

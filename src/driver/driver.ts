@@ -14,6 +14,7 @@ import { type ParkedChange, type Progress, park, release } from "./parked.ts";
 import { InFlight } from "./in-flight.ts";
 import type { DriverObserver, DriverSnapshot, DriverStep, SchedulerPort } from "./ports.ts";
 import { recordInput } from "./history.ts";
+import type { JobHistory } from "./risk.ts";
 import { applyReload, describeStranded, type ReloadRequest, type StrandedItem, strandedOf } from "./reload.ts";
 
 export type { DriverObserver, DriverSnapshot, DriverStep, SchedulerPort } from "./ports.ts";
@@ -33,6 +34,8 @@ export interface DriverOptions {
   retryDelay?: (attempt: number) => number;
   /** The config's `secrets:`, resolved; builds of post-review pipelines get the ones their job lists. */
   secrets?: ReadonlyMap<string, Secret>;
+  /** The store's record of jobs (`retry-flaky-above`). */
+  history?: JobHistory;
 }
 
 /** What the loop takes: the actions' inputs, and a reloaded config. */
@@ -79,6 +82,7 @@ export class Driver {
       executor: opts.executor,
       outbox: new ReportOutbox({ reporter: opts.reporter, log: opts.log, stopped, ...(opts.retryDelay ? { retryDelay: opts.retryDelay } : {}) }),
       ...(opts.retryDelay ? { retryDelay: opts.retryDelay } : {}),
+      ...(opts.history ? { history: opts.history } : {}),
       log: opts.log,
       merge: (mergeId) => this.inFlight.merges.get(mergeId),
       lastMergeOf: (itemId) => this.inFlight.lastMergeOf(itemId),
@@ -226,6 +230,13 @@ export class Driver {
         this.save(null, now);
         return;
       }
+      if (input.kind === "build-retried") {
+        // Not the scheduler's business (it hears the build's last result); the history and metrics'.
+        journal.buildRetried(input.buildId);
+        journal.event(now, "build-retried", { buildId: input.buildId, job: input.job, result: input.outcome.result, message: input.outcome.message });
+        observed = { now, event: null, commands: [], entered: false, retry: { buildId: input.buildId, pipeline: input.pipeline, job: input.job, result: input.outcome.result } };
+        return;
+      }
       if (input.kind === "park") {
         // What it waits for may have arrived since the source looked: check against the core now.
         const { entry } = input;
@@ -259,7 +270,7 @@ export class Driver {
         ],
       });
       this.save(seq, now);
-      observed = { now, event: ev, commands, entered: entered !== null, ...(input.outcome ? { outcome: input.outcome } : {}) };
+      observed = { now, event: ev, commands, entered: entered !== null, ...(input.outcome ? { outcome: input.outcome } : {}), ...(input.retried ? { retried: input.retried } : {}) };
     });
     for (const entry of ready) for (const fn of this.unparkListeners) fn(entry);
     this.listeners.notify(observed);

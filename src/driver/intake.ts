@@ -4,6 +4,7 @@ import type { Change, SchedulerEvent } from "../scheduler/index.ts";
 import { resolveDependencies } from "../sources/dependencies.ts";
 import type { ChangeLookup, TriggerEvent, Votes } from "../sources/source.ts";
 import type { ParkedChange } from "./parked.ts";
+import { changeRisk, type JobHistory } from "./risk.ts";
 import { changeFromEvent, meetsRequirements, pipelinesTriggered } from "./triggers.ts";
 
 export interface IntakeOptions {
@@ -21,6 +22,8 @@ export interface IntakeOptions {
   /** Keeps a change out of a dependent pipeline until what it depends on is there (enqueue-behind). */
   park(entry: ParkedChange): void;
   log(line: string): void;
+  /** The store's record of jobs and check results: the adaptive strategy's risk (src/driver/risk.ts). */
+  history?: JobHistory;
 }
 
 /**
@@ -84,7 +87,7 @@ function enter(
     opts.park({ pipeline: pipeline.name, project: change.project, number: Number(change.id), changeId: change.id, waitsFor });
     return;
   }
-  const risk = pipeline.strategy === "adaptive" && votes ? riskOf(votes) : undefined;
+  const risk = changeRisk(opts.config, pipeline, change, opts.history, votes);
   opts.submit({
     type: "enqueue",
     pipeline: pipeline.name,

@@ -1,6 +1,6 @@
 import type { BuildOutcome } from "../executor/executor.ts";
 import type { RepoState } from "../merger/types.ts";
-import type { Command, Layout, SchedulerEvent, SchedulerView } from "../scheduler/index.ts";
+import type { BuildResult, Command, Layout, SchedulerEvent, SchedulerView } from "../scheduler/index.ts";
 import type { StateChange } from "./jobs.ts";
 import type { ParkedChange } from "./parked.ts";
 
@@ -31,13 +31,17 @@ export interface SchedulerPort {
 export interface DriverStep {
   /** Seconds. */
   now: number;
-  /** null: the driver resumed after a restart, and `commands` are those still in flight. */
+  /** null: the driver resumed after a restart, and `commands` are those still in flight (or `retry` is set). */
   event: SchedulerEvent | null;
   commands: readonly Command[];
   /** An enqueue the scheduler took (the change was not in that pipeline before). */
   entered: boolean;
   /** build-finished: what the executor said (absent when the driver ended the build itself, as ERROR). */
   outcome?: BuildOutcome;
+  /** build-finished: failed runs of the build that were run again first (`retry-flaky`). */
+  retried?: number;
+  /** A failed run that is run again on the same state (`event` is null; the scheduler heard nothing). */
+  retry?: { buildId: number; pipeline: string; job: string; result: BuildResult };
 }
 
 /** Hears every step of the driver; must be quick and must not throw (a throw is logged). */

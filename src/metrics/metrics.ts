@@ -50,6 +50,8 @@ export class GateMetrics {
   readonly prunedBytes: Counter<"kind">;
   readonly prunedFiles: Counter<"kind">;
   readonly reloads: Counter<"result">;
+  readonly flaky: Counter<"job">;
+  readonly flakyRetries: Counter<"job" | "result">;
   private readonly startedAt: number;
 
   constructor(private readonly sources: MetricsSources) {
@@ -77,7 +79,52 @@ export class GateMetrics {
     this.prunedBytes = new Counter({ name: "gatebox_retention_pruned_bytes_total", help: "Bytes retention removed, by kind.", labelNames: ["kind"], registers });
     this.prunedFiles = new Counter({ name: "gatebox_retention_pruned_total", help: "Files, directories or rows retention removed, by kind.", labelNames: ["kind"], registers });
     this.reloads = new Counter({ name: "gatebox_config_reloads_total", help: "Config reloads, by result (applied, refused).", labelNames: ["result"], registers });
+    this.flaky = new Counter({ name: "gatebox_job_flaky_total", help: "Builds that failed, then passed when run again on the same state (retry-flaky), by job.", labelNames: ["job"], registers });
+    this.flakyRetries = new Counter({
+      name: "gatebox_build_retries_total",
+      help: "Failed runs of a build run again on the same state (retry-flaky), by job and the failed run's result.",
+      labelNames: ["job", "result"],
+      registers,
+    });
     this.gauges(registers, now);
+    this.strategyGauges(registers);
+  }
+
+  /** The adaptive strategy's choice per queue (docs/strategy.md): its mode, batch size and measured failure rate. */
+  private strategyGauges(registers: Registry[]): void {
+    const { sources } = this;
+    const adaptive = () =>
+      (sources.view()?.pipelines ?? []).flatMap((p) => p.queues.flatMap((q) => (q.strategy ? [{ pipeline: p.name, queue: q.name, s: q.strategy }] : [])));
+    const mode = new Gauge({
+      name: "gatebox_strategy_mode",
+      help: "1 for the mode each adaptive queue runs in now (nnfi, batch, hedge), 0 for the others.",
+      labelNames: ["pipeline", "queue", "mode"],
+      registers,
+      collect() {
+        mode.reset();
+        for (const q of adaptive()) for (const m of ["nnfi", "batch", "hedge"]) mode.set({ pipeline: q.pipeline, queue: q.queue, mode: m }, q.s.mode === m ? 1 : 0);
+      },
+    });
+    const batch = new Gauge({
+      name: "gatebox_strategy_batch_size",
+      help: "Items one state tests in each adaptive queue (1: one state per item).",
+      labelNames: ["pipeline", "queue"],
+      registers,
+      collect() {
+        batch.reset();
+        for (const q of adaptive()) batch.set({ pipeline: q.pipeline, queue: q.queue }, q.s.batch);
+      },
+    });
+    const rate = new Gauge({
+      name: "gatebox_strategy_failure_rate",
+      help: "The failure rate each adaptive queue measured (share of decided items that failed by their own fault).",
+      labelNames: ["pipeline", "queue"],
+      registers,
+      collect() {
+        rate.reset();
+        for (const q of adaptive()) rate.set({ pipeline: q.pipeline, queue: q.queue }, q.s.failureRate);
+      },
+    });
   }
 
   /** The exposition text of every metric. */

@@ -88,6 +88,14 @@ export function metricsObserver(metrics: GateMetrics, items: ItemLookup): Driver
   };
 
   return (step) => {
+    if (step.retry) {
+      metrics.flakyRetries.inc({ job: step.retry.job, result: step.retry.result });
+      return;
+    }
+    if (step.event?.type === "build-finished" && step.retried && step.event.result === "SUCCESS") {
+      const job = builds.get(step.event.buildId)?.job;
+      if (job) metrics.flaky.inc({ job });
+    }
     if (step.event === null) {
       // Resumed after a restart: builds in flight were counted in the wait before, if ever.
       for (const cmd of step.commands) {

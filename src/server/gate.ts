@@ -19,6 +19,7 @@ import type { GerritSourceState } from "../sources/gerrit/poller.ts";
 import type { ChangeState, PollStatus, Source } from "../sources/source.ts";
 import { SqliteStateStore } from "../store/cursors.ts";
 import type { OpenStore } from "../store/db.ts";
+import { checkResult, jobRecord } from "../store/flaky-queries.ts";
 import { Journal } from "../store/journal.ts";
 import { listArtifacts } from "../web/artifacts.ts";
 
@@ -131,7 +132,12 @@ export async function startGate(
     },
   });
   const journal = new Journal(store.db);
-  const { driver, core } = restoreDriver({ config, journal, merger, executor: pool, reporter, capacity: pool.capacity, log, secrets: secrets.jobSecrets });
+  // The store's record of jobs and checks: risk for the adaptive strategy, retry-flaky-above.
+  const history = {
+    jobRecord: (job: string) => jobRecord(store.db, job),
+    checkResult: (n: number, ps: number, pipelines: readonly string[]) => checkResult(store.db, n, ps, pipelines),
+  };
+  const { driver, core } = restoreDriver({ config, journal, merger, executor: pool, reporter, capacity: pool.capacity, log, secrets: secrets.jobSecrets, history });
   if (metrics) driver.observe(metricsObserver(metrics, { enqueuedAt: (itemId) => enqueuedAt(core.view(), itemId) }));
   await driver.resume();
   // Items the config has no place for (it changed while gatebox was down) leave now.
@@ -144,6 +150,7 @@ export async function startGate(
     enqueuedPatchsets: (changeId) => core.enqueuedPatchsets(changeId),
     park: (entry) => driver.park(entry),
     log,
+    history,
   };
   driver.whenUnparked((entry) => void retryParked(intakeOptions, entry));
   const timers = startTimers({

@@ -170,12 +170,23 @@ export class Journal {
       .run();
   }
 
+  /** A run of the build failed and it runs again on the same state (`retry-flaky`): counted, not ended. */
+  buildRetried(buildId: number): void {
+    this.db
+      .update(builds)
+      .set({ flakyRetries: sql`${builds.flakyRetries} + 1` })
+      .where(and(eq(builds.id, String(buildId)), isNull(builds.finishedAt)))
+      .run();
+  }
+
   buildFinished(buildId: number, outcome: BuildOutcome): void {
     this.db
       .update(builds)
       .set({
         state: outcome.result === "ABORTED" ? "cancelled" : "finished",
         result: outcome.result,
+        // Failed, then passed when run again on the same state: flaky.
+        flaky: outcome.result === "SUCCESS" ? sql`${builds.flakyRetries} > 0` : false,
         attempt: Math.max(1, outcome.attempts),
         // When the container started (build-started), else when the build got its slot.
         startedAt: sql`coalesce(${builds.startedAt}, ${outcome.startedAt === null ? null : outcome.startedAt / 1000})`,

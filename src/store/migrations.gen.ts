@@ -9,5 +9,10 @@ export const MIGRATIONS: { tag: string; when: number; sql: string }[] = [
     "tag": "0001_drop_build_logs",
     "when": 1796087390467,
     "sql": "DROP TABLE `build_logs`;"
+  },
+  {
+    "tag": "0002_flaky_builds",
+    "when": 1796096102436,
+    "sql": "ALTER TABLE `builds` ADD `flaky_retries` integer DEFAULT 0 NOT NULL;--> statement-breakpoint\nALTER TABLE `builds` ADD `flaky` integer DEFAULT false NOT NULL;"
   }
 ];

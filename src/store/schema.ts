@@ -90,6 +90,13 @@ export const builds = sqliteTable(
     executor: text("executor"),
     containerId: text("container_id"),
     attempt: integer("attempt").notNull().default(1),
+    /**
+     * Runs of this build that failed and were run again on the same state (the job's `retry-flaky`);
+     * the result is the last run's.
+     */
+    flakyRetries: integer("flaky_retries").notNull().default(0),
+    /** It failed, then passed on a retry on the same state: the job is flaky (src/store/flaky-queries.ts). */
+    flaky: integer("flaky", { mode: "boolean" }).notNull().default(false),
     queuedAt: real("queued_at").notNull(),
     startedAt: real("started_at"),
     finishedAt: real("finished_at"),

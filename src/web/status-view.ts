@@ -1,4 +1,4 @@
-import type { ItemView, JobView, SchedulerView } from "../scheduler/index.ts";
+import type { ItemView, JobView, SchedulerView, StrategyView } from "../scheduler/index.ts";
 import { isChangeMeta } from "../sources/source.ts";
 import { jobEtas } from "./status-eta.ts";
 import { layoutQueue } from "./status-tree.ts";
@@ -78,6 +78,8 @@ export interface StatusQueue {
   window: number;
   /** In display order: the queue's order, with items that branch off listed under their parent. */
   items: StatusItem[];
+  /** Adaptive queues: the strategy's mode and why (docs/strategy.md), as the core's view says. */
+  strategy?: StrategyView;
 }
 
 export interface StatusPipeline {
@@ -133,7 +135,7 @@ export function toStatusJson(view: SchedulerView, medians: ReadonlyMap<string, n
             branch: node.branch,
           });
         });
-        return { name: q.name, window: q.window, items };
+        return { name: q.name, window: q.window, items, ...(q.strategy ? { strategy: q.strategy } : {}) };
       }),
     })),
   };
