@@ -1,5 +1,7 @@
 import { jobReports, newRuns } from "./buildset.ts";
+import { Dependents, removeDependents } from "./dependents.ts";
 import type { PipelineJob, ResolvedPipeline, ResolvedProjectPipeline } from "./layout.ts";
+import { queueReach } from "./reach.ts";
 import type { Buildset, Item, QueueState, SchedulerState } from "./state.ts";
 import type { Change, Command, ReportResult } from "./types.ts";
 
@@ -19,13 +21,20 @@ export class Core {
   readonly builds = new Map<number, Item>();
   readonly merges = new Map<number, Item>();
   readonly merged = new Set<string>();
+  readonly dependents = new Dependents();
+  /** Queue key → the demand ahead below which an item gets its merge (reach.ts). */
+  readonly reach = new Map<string, number>();
 
   constructor(
     readonly layout: ResolvedPipeline[],
     readonly state: SchedulerState,
     readonly capacity: number,
+    lazyMerges = true,
   ) {
-    for (const p of layout) this.pipelines.set(p.name, p);
+    for (const p of layout) {
+      this.pipelines.set(p.name, p);
+      for (const { key } of p.queues) this.reach.set(key, lazyMerges ? queueReach(p, key, capacity) : Number.POSITIVE_INFINITY);
+    }
     for (const q of state.queues) {
       this.queues.set(q.key, q);
       for (const item of q.items) this.index(item);
@@ -36,6 +45,7 @@ export class Core {
   private index(item: Item): void {
     this.items.set(item.id, item);
     this.byChange.set(changeKey(item.pipeline, item.change.id), item);
+    this.dependents.add(item);
     for (const bs of item.hedges ? [item.buildset, ...item.hedges] : [item.buildset]) {
       if (!bs) continue;
       if (bs.merge === "pending") this.merges.set(bs.mergeId, item);
@@ -213,13 +223,14 @@ export class Core {
     q.items.splice(at, 1);
     this.items.delete(item.id);
     this.byChange.delete(changeKey(item.pipeline, item.change.id));
+    this.dependents.delete(item);
     this.emit({ type: "dequeue", itemId: item.id, pipeline: item.pipeline, changeId: item.change.id, merged });
     if (merged) {
       this.markMerged(item.change.id);
       this.unlinkMerged(q, item);
       if (item.link) relinkToTip(q, item, at);
     } else if (dequeued || this.pipelines.get(item.pipeline)?.manager !== "independent") {
-      this.removeDependents(item);
+      removeDependents(this, item);
     }
   }
 
@@ -235,29 +246,6 @@ export class Core {
       if (bs.aheadItem === item.id) {
         bs.aheadItem = null;
         bs.aheadBuildset = null;
-      }
-    }
-  }
-
-  /**
-   * FORMAT.md Depends-On: items needing a change that left unmerged leave with it, reported -1. In
-   * dependent and serial pipelines they share its queue; in independent ones they may sit in any
-   * queue of the pipeline and need it directly or through `needs` (their transitive dependencies).
-   */
-  private removeDependents(gone: Item): void {
-    const id = gone.change.id;
-    const independent = this.pipelines.get(gone.pipeline)?.manager === "independent";
-    const keys = independent ? (this.pipelines.get(gone.pipeline)?.queues.map((q) => q.key) ?? []) : [gone.queueKey];
-    const needsIt = (other: Item) => other.change.dependsOn.includes(id) || other.needs.some((c) => c.id === id);
-    for (const key of keys) {
-      const q = this.queues.get(key);
-      if (!q) continue;
-      for (let i = 0; i < q.items.length; i++) {
-        const other = q.items[i]!;
-        if (!needsIt(other)) continue;
-        this.report(other, -1, `depends on ${id}, which left the queue without merging`, false, false);
-        this.remove(other, false, true); // recursion handles its own dependents
-        i = -1; // the list changed under us; dependents are rare, so rescan
       }
     }
   }

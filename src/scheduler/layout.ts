@@ -1,4 +1,5 @@
 import type { Layout, ManagerKind, Strategy, WindowParams } from "./types.ts";
+import { defaultCeiling } from "./window.ts";
 
 /** A job as one project runs it in one pipeline: dependencies resolved to indexes of that list. */
 export interface PipelineJob {
@@ -39,16 +40,20 @@ export const DEFAULT_WINDOW: WindowParams = {
 const SERIAL_WINDOW: WindowParams = { ...DEFAULT_WINDOW, window: 1, floor: 1, ceiling: 1 };
 
 /**
- * Turns a Layout into lookup tables. Throws a plain Error on an inconsistent layout (the config
+ * Turns a Layout into lookup tables; `capacity` gives a `zuul` gate without a window ceiling its
+ * default one (window.ts). Throws a plain Error on an inconsistent layout (the config
  * room validates user files with positions before this is ever reached).
  */
-export function resolveLayout(layout: Layout): ResolvedPipeline[] {
+export function resolveLayout(layout: Layout, capacity = Number.POSITIVE_INFINITY): ResolvedPipeline[] {
   const jobDefs = new Map(layout.jobs.map((j) => [j.name, j]));
   const names = new Set<string>();
   return layout.pipelines.map((p) => {
     if (names.has(p.name)) throw new Error(`layout: pipeline '${p.name}' defined twice`);
     names.add(p.name);
+    const strategy = p.manager === "dependent" && p.strategy === "adaptive" ? "adaptive" : "zuul";
     const window = p.manager === "serial" ? SERIAL_WINDOW : { ...DEFAULT_WINDOW, ...p.window };
+    // The adaptive strategy bounds what it tests by the executors itself (docs/strategy.md).
+    if (strategy === "zuul" && window.ceiling === null) window.ceiling = defaultCeiling(capacity);
     const projects = new Map<string, ResolvedProjectPipeline>();
     const queues: { key: string; name: string }[] = [];
     const seenQueues = new Set<string>();
@@ -78,7 +83,6 @@ export function resolveLayout(layout: Layout): ResolvedPipeline[] {
       assertAcyclic(jobs, `project '${project.name}' in pipeline '${p.name}'`);
       projects.set(project.name, { queueKey: key, jobs, failFast: pp.failFast ?? false });
     }
-    const strategy = p.manager === "dependent" && p.strategy === "adaptive" ? "adaptive" : "zuul";
     return { name: p.name, manager: p.manager, window, strategy, projects, queues };
   });
 }

@@ -29,10 +29,11 @@ export class Scheduler {
   private readonly core: Core;
 
   constructor(layout: Layout, options: SchedulerOptions = {}, state?: SchedulerState) {
-    const resolved = resolveLayout(layout);
     const capacity = options.capacity ?? Number.POSITIVE_INFINITY;
     if (!(capacity >= 1)) throw new Error(`scheduler: capacity must be at least 1, got ${capacity}`);
-    this.core = new Core(resolved, state ? withQueues(state, resolved) : withQueues(emptyState(), resolved), capacity);
+    const resolved = resolveLayout(layout, capacity);
+    const fresh = withQueues(state ?? emptyState(), resolved);
+    this.core = new Core(resolved, fresh, capacity, options.lazyMerges ?? true);
   }
 
   handle(event: SchedulerEvent, now: number): Command[] {

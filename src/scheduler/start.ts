@@ -21,10 +21,14 @@ export function startBuilds(core: Core): void {
         continue;
       }
       const limit = p.manager === "independent" || q.window === 0 ? q.items.length : Math.min(q.window, q.items.length);
-      for (let i = 0; i < limit; i++) {
+      // Only items with a buildset can start anything: stop after the last one (the queue may be long).
+      let left = q.busy;
+      for (let i = 0; i < limit && left > 0; i++) {
         const item = q.items[i]!;
         const bs = item.buildset;
-        if (bs?.merge !== "done" || item.submitting || item.depFailing) continue;
+        if (!bs) continue;
+        left--;
+        if (bs.merge !== "done" || item.submitting || item.depFailing) continue;
         if (!startRuns(core, item, bs)) return;
       }
     }

@@ -199,4 +199,10 @@ export type Command =
 export interface SchedulerOptions {
   /** Builds that may run at once across everything this scheduler runs (default unlimited). */
   capacity?: number;
+  /**
+   * Default true: a gate asks for an item's merge only when an executor is within reach of it
+   * (reach.ts). false: every item inside the window gets its merge at once, as the core did before
+   * (benchmarks and the comparison test measure one against the other).
+   */
+  lazyMerges?: boolean;
 }

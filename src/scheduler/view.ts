@@ -75,14 +75,15 @@ export function buildView(core: Core): SchedulerView {
       queues: p.queues.map(({ key }) => {
         const q = core.queues.get(key)!;
         const limit = p.manager === "independent" || q.window === 0 ? Number.POSITIVE_INFINITY : q.window;
-        if (p.strategy !== "adaptive") return { name: q.name, window: q.window, items: q.items.map((item, i) => itemView(core, item, i < limit)) };
+        if (p.strategy !== "adaptive") return { name: q.name, window: q.window, items: q.items.map((item, i) => itemView(core, item, i < limit, true)) };
         return { name: q.name, window: q.window, items: adaptiveItems(core, q.items), strategy: strategyView(q.adaptive) };
       }),
     })),
   };
 }
 
-function itemView(core: Core, item: Item, active: boolean): ItemView {
+/** `lazy`: a zuul queue, where an active item without a state waits for an executor (reach.ts). */
+function itemView(core: Core, item: Item, active: boolean, lazy = false): ItemView {
   const bs = item.buildset;
   const jobs = core.jobsOf(item);
   const kind = bs ? failKind(bs, jobs) : null;
@@ -109,7 +110,7 @@ function itemView(core: Core, item: Item, active: boolean): ItemView {
     state: bs?.state ?? null,
     jobs: runs.map((run, j) => ({
       job: run.name,
-      state: jobState(run, j, { bs, jobs, active, failFastStop }),
+      state: jobState(run, j, { bs, jobs, active, failFastStop, lazy: lazy && !item.depFailing }),
       buildId: run.buildId,
       startedAt: run.startedAt,
       endedAt: run.endedAt,
@@ -120,12 +121,14 @@ function itemView(core: Core, item: Item, active: boolean): ItemView {
 function jobState(
   run: JobRun,
   j: number,
-  at: { bs: Buildset | null; jobs: readonly PipelineJob[]; active: boolean; failFastStop: boolean },
+  at: { bs: Buildset | null; jobs: readonly PipelineJob[]; active: boolean; failFastStop: boolean; lazy: boolean },
 ): JobView {
   const { bs, jobs } = at;
   if (run.status !== "waiting") return run.status;
   // A failed merge (a conflict, or the merger's error) leaves no workspace: its jobs never run.
   if (bs && bs.merge !== "pending" && bs.merge !== "done") return "not run: merge failed";
+  // Inside a zuul window without a state: its merge waits until an executor is within reach.
+  if (at.active && !bs && at.lazy) return "waiting: capacity";
   if (!at.active || !bs) return "waiting: outside window";
   if (bs.merge !== "done") return "waiting: merge";
   if (at.failFastStop) return "waiting: item failing (fail-fast)";

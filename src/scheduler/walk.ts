@@ -3,6 +3,7 @@ import { failKind, isDone } from "./buildset.ts";
 import type { Core } from "./core.ts";
 import type { ResolvedPipeline } from "./layout.ts";
 import type { Item, QueueState } from "./state.ts";
+import { demandOf } from "./reach.ts";
 import type { Change } from "./types.ts";
 import { dependencyFailing, failure } from "./verdict.ts";
 import { shrink } from "./window.ts";
@@ -28,11 +29,17 @@ function walkDependent(core: Core, p: ResolvedPipeline, q: QueueState): boolean 
   let nnfi: Item | null = null;
   const chain: Change[] = [];
   const limit = q.window === 0 ? Number.POSITIVE_INFINITY : q.window;
+  // The builds of items ahead that start with this event (start.ts, after the walk) still count as
+  // waiting here: the executors free now are added to the reach so that they do not hold it back.
+  const reach = (core.reach.get(q.key) ?? Number.POSITIVE_INFINITY) + Math.max(0, core.capacity - core.state.running);
   let seenBusy = 0;
+  let demand = 0; // builds the items walked so far still have to start (reach.ts)
   for (let i = 0; i < q.items.length; i++) {
     const item = q.items[i]!;
-    const actionable = i < limit;
-    // Past the window, idle items need nothing until they enter it: stop once no busy item is left.
+    // Lazy merging: inside the window and within reach of the executors (reach.ts).
+    const actionable = i < limit && demand < reach;
+    // Idle items past the window or the reach need nothing until they come within it: stop once no
+    // busy item is left, so an event costs O(busy items), not O(queue).
     if (!actionable && item.buildset === null && seenBusy >= q.busy) break;
     if (item.submitting) {
       nnfi = item;
@@ -83,6 +90,7 @@ function walkDependent(core: Core, p: ResolvedPipeline, q: QueueState): boolean 
       }
       continue;
     }
+    demand += demandOf(core, item);
     if (!item.failing) {
       nnfi = item;
       chain.push(item.change);
@@ -91,7 +99,11 @@ function walkDependent(core: Core, p: ResolvedPipeline, q: QueueState): boolean 
   return changed;
 }
 
-/** Check pipelines: every item alone on the tip plus its dependencies, reported as soon as done. */
+/**
+ * Check pipelines: every item alone on the tip plus its dependencies, reported as soon as done.
+ * Merged at once, not lazily (reach.ts): nothing resets an item here, so each merge is used once,
+ * and a merge conflict is reported as soon as it is known.
+ */
 function walkIndependent(core: Core, q: QueueState): boolean {
   let changed = false;
   for (let i = 0; i < q.items.length; i++) {
