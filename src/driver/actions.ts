@@ -1,13 +1,13 @@
-import type { GateboxConfig, PipelineConfig } from "../config/model.ts";
+import type { GateboxConfig, JobConfig, PipelineConfig } from "../config/model.ts";
 import { InfraError } from "../errors.ts";
-import type { BuildHandle, BuildOutcome, RunPlace } from "../executor/executor.ts";
+import type { BuildHandle, BuildOutcome, BuildRequest, RunPlace } from "../executor/executor.ts";
 import type { BuildRunner } from "../executor/pool.ts";
 import { MergeConflictError } from "../merger/errors.ts";
-import type { Merger, WorkspaceTarOptions } from "../merger/merger.ts";
+import type { Merger } from "../merger/merger.ts";
 import type { ChangeRef, ProjectState, RepoState, SubmitType, Workspace } from "../merger/types.ts";
 import type { Change, Command, SchedulerEvent } from "../scheduler/index.ts";
-import { changeMeta, type ReportCommand, type SubmitAnswer } from "../sources/source.ts";
-import { buildSpec, type StateChange } from "./jobs.ts";
+import type { ReportCommand, SubmitAnswer } from "../sources/source.ts";
+import { buildSpec, ownerOf, toChangeRef, toStateChange } from "./jobs.ts";
 import { isPermanent, type ReportOutbox } from "./outbox.ts";
 import { type JobHistory, retriesFlaky } from "./risk.ts";
 import type { ParkedChange } from "./parked.ts";
@@ -56,6 +56,8 @@ export interface ActionDeps {
   /** The store's record of jobs (`retry-flaky-above`). */
   history?: JobHistory;
 }
+
+type StartBuild = Extract<Command, { type: "start-build" }>;
 
 const PRECEDENCE = { high: 0, normal: 1e12, low: 2e12 } as const;
 /** Tries of a merge or a workspace before the item is reported as an infrastructure error. */
@@ -140,7 +142,7 @@ export class CommandActions {
     }
   }
 
-  private async runBuild(cmd: Extract<Command, { type: "start-build" }>, resumed: boolean): Promise<void> {
+  private async runBuild(cmd: StartBuild, resumed: boolean): Promise<void> {
     const job = this.deps.config.jobs.get(cmd.job);
     const merge = this.deps.merge(cmd.mergeId);
     const pipeline = this.pipeline(cmd.pipeline);
@@ -166,31 +168,7 @@ export class CommandActions {
     const workspace = await this.prepareWorkspace(merge.state, id);
     if (typeof workspace === "string") return this.buildError(cmd, `cannot prepare its workspace: ${workspace}`);
     try {
-      // A failed run of a flaky job runs again on the same workspace first (retry-flaky): the
-      // scheduler sees one result, so one flaky test does not reset the queue.
-      for (let retried = 0; ; retried++) {
-        const handle = this.deps.executor.startBuild(
-          {
-            buildId: id,
-            itemId: String(cmd.itemId),
-            job: spec,
-            // A job running as another user must own its checkout, or git refuses it ("dubious ownership").
-            workspace: () => this.deps.merger.workspaceTar(workspace, ownerOf(job.user)),
-            // High-precedence pipelines first (Zuul), then older items.
-            priority: PRECEDENCE[pipeline.precedence] + cmd.itemId,
-            // A retry's start is no news to the scheduler: the build has been running since the first.
-            onStarted: (place) => {
-              if (retried === 0) this.deps.push({ kind: "event", event: { type: "build-started", buildId: cmd.buildId }, place });
-            },
-          },
-          job.executor,
-        );
-        const outcome = await this.outcomeOf(cmd, handle);
-        const again = !this.cancelled.has(cmd.buildId) && !this.deps.stopped() && retriesFlaky(job, outcome, retried, this.deps.history);
-        if (!again) return this.finished(cmd, outcome, retried);
-        this.deps.log(`gatebox: build ${cmd.buildId} (${cmd.job}) ${outcome.result}: running it again on the same state (retry-flaky ${retried + 1} of ${job.retryFlaky})`);
-        this.deps.push({ kind: "build-retried", buildId: cmd.buildId, pipeline: cmd.pipeline, job: cmd.job, outcome });
-      }
+      await this.runRetrying(cmd, job, { buildId: id, itemId: String(cmd.itemId), job: spec, priority: PRECEDENCE[pipeline.precedence] + cmd.itemId }, workspace);
     } catch (err) {
       // The executor refused to start it at all (e.g. a job it cannot run, a console it cannot open).
       this.buildError(cmd, `cannot start: ${(err as Error).message}`);
@@ -199,12 +177,39 @@ export class CommandActions {
     }
   }
 
+  /**
+   * Runs the build; a failed run of a flaky job runs again on the same workspace first
+   * (`retry-flaky`, src/driver/risk.ts): the scheduler hears one result, so one flaky test does
+   * not reset the queue. `req.priority`: high-precedence pipelines first (Zuul), then older items.
+   */
+  private async runRetrying(cmd: StartBuild, job: JobConfig, req: Omit<BuildRequest, "workspace" | "onStarted">, workspace: Workspace): Promise<void> {
+    for (let retried = 0; ; retried++) {
+      const handle = this.deps.executor.startBuild(
+        {
+          ...req,
+          // A job running as another user must own its checkout, or git refuses it ("dubious ownership").
+          workspace: () => this.deps.merger.workspaceTar(workspace, ownerOf(job.user)),
+          // A retry's start is no news to the scheduler: the build has been running since the first.
+          onStarted: (place) => {
+            if (retried === 0) this.deps.push({ kind: "event", event: { type: "build-started", buildId: cmd.buildId }, place });
+          },
+        },
+        job.executor,
+      );
+      const outcome = await this.outcomeOf(cmd, handle);
+      const again = !this.cancelled.has(cmd.buildId) && !this.deps.stopped() && retriesFlaky(job, outcome, retried, this.deps.history);
+      if (!again) return this.finished(cmd, outcome, retried);
+      this.deps.log(`gatebox: build ${cmd.buildId} (${cmd.job}) ${outcome.result}: running it again on the same state (retry-flaky ${retried + 1} of ${job.retryFlaky})`);
+      this.deps.push({ kind: "build-retried", buildId: cmd.buildId, pipeline: cmd.pipeline, job: cmd.job, outcome });
+    }
+  }
+
   /** Waits for a build's outcome and hands it back; a cancelled build's end is not news. */
-  private async watch(cmd: Extract<Command, { type: "start-build" }>, handle: BuildHandle): Promise<void> {
+  private async watch(cmd: StartBuild, handle: BuildHandle): Promise<void> {
     this.finished(cmd, await this.outcomeOf(cmd, handle), 0);
   }
 
-  private async outcomeOf(cmd: Extract<Command, { type: "start-build" }>, handle: BuildHandle): Promise<BuildOutcome> {
+  private async outcomeOf(cmd: StartBuild, handle: BuildHandle): Promise<BuildOutcome> {
     this.handles.set(cmd.buildId, handle);
     try {
       return await handle.outcome;
@@ -213,7 +218,7 @@ export class CommandActions {
     }
   }
 
-  private finished(cmd: Extract<Command, { type: "start-build" }>, outcome: BuildOutcome, retried: number): void {
+  private finished(cmd: StartBuild, outcome: BuildOutcome, retried: number): void {
     this.cancelled.delete(cmd.buildId);
     if (outcome.result === "ABORTED") return;
     const seconds = outcome.startedAt === null ? 0 : (outcome.finishedAt - outcome.startedAt) / 1000;
@@ -224,7 +229,7 @@ export class CommandActions {
   }
 
   /** Our failure, not the change's: the build ends as ERROR (never voted) and frees its slot. */
-  private buildError(cmd: Extract<Command, { type: "start-build" }>, why: string): void {
+  private buildError(cmd: StartBuild, why: string): void {
     this.deps.log(`gatebox: build ${cmd.buildId} (${cmd.job}): ${why}; it ends as ERROR (not the change's fault)`);
     this.deps.push({ kind: "event", event: { type: "build-finished", buildId: cmd.buildId, result: "ERROR" } });
   }
@@ -304,29 +309,4 @@ export class CommandActions {
 /** The executor's (and console's, and web's) id of a build: the scheduler's number as text. */
 export function buildKey(buildId: number): string {
   return String(buildId);
-}
-
-/** The files' owner for a job's `user` given as `uid[:gid]`; a user name keeps root's (docs/jobs.md). */
-function ownerOf(user: string | undefined): WorkspaceTarOptions {
-  const m = user === undefined ? null : /^(\d+)(?::(\d+))?$/.exec(user);
-  return m ? { owner: { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) } } : {};
-}
-
-/** What a build is told about a change of its state. */
-function toStateChange(change: Change): StateChange {
-  const meta = changeMeta(change);
-  return { id: change.id, project: change.project, branch: change.branch, number: meta.number, patchset: meta.patchset, ref: meta.ref };
-}
-
-/** The merger's name for a change's patchset. */
-function toChangeRef(change: Change): ChangeRef {
-  const meta = changeMeta(change);
-  return {
-    project: change.project,
-    branch: change.branch,
-    number: meta.number,
-    patchset: meta.patchset,
-    ...(meta.ref ? { ref: meta.ref } : {}),
-    ...(meta.revision ? { commit: meta.revision } : {}),
-  };
 }

@@ -1,6 +1,9 @@
 import type { JobConfig, PipelineConfig } from "../config/model.ts";
 import type { JobSpec } from "../executor/job.ts";
-import type { RepoState } from "../merger/types.ts";
+import type { WorkspaceTarOptions } from "../merger/merger.ts";
+import type { ChangeRef, RepoState } from "../merger/types.ts";
+import type { Change } from "../scheduler/index.ts";
+import { changeMeta } from "../sources/source.ts";
 
 /** Where a build's artifacts go in its container (docs/jobs.md). */
 export const ARTIFACTS_DIR = "/gatebox/artifacts";
@@ -87,5 +90,30 @@ export function buildSpec(job: JobConfig, ctx: BuildContext): JobSpec {
     outputLimit: job.outputLimit,
     artifacts: { dir: ARTIFACTS_DIR, limit: job.artifactLimit },
     ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
+  };
+}
+
+/** The files' owner for a job's `user` given as `uid[:gid]`; a user name keeps root's (docs/jobs.md). */
+export function ownerOf(user: string | undefined): WorkspaceTarOptions {
+  const m = user === undefined ? null : /^(\d+)(?::(\d+))?$/.exec(user);
+  return m ? { owner: { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) } } : {};
+}
+
+/** What a build is told about a change of its state. */
+export function toStateChange(change: Change): StateChange {
+  const meta = changeMeta(change);
+  return { id: change.id, project: change.project, branch: change.branch, number: meta.number, patchset: meta.patchset, ref: meta.ref };
+}
+
+/** The merger's name for a change's patchset. */
+export function toChangeRef(change: Change): ChangeRef {
+  const meta = changeMeta(change);
+  return {
+    project: change.project,
+    branch: change.branch,
+    number: meta.number,
+    patchset: meta.patchset,
+    ...(meta.ref ? { ref: meta.ref } : {}),
+    ...(meta.revision ? { commit: meta.revision } : {}),
   };
 }

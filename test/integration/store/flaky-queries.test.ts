@@ -29,7 +29,7 @@ const change = (n: number, patchset = 1): Change => ({
 });
 
 const outcome = (result: BuildResult, at: number): BuildOutcome => ({
-  buildId: "x", result, exitCode: 0, attempts: 1, message: "", infraErrors: [], startedAt: at * 1000, finishedAt: at * 1000 + 500, logPath: "", artifacts: [], artifactsDropped: 0,
+  buildId: "x", result: result as BuildOutcome["result"], exitCode: 0, attempts: 1, message: "", infraErrors: [], startedAt: at * 1000, finishedAt: at * 1000 + 500, logPath: "", artifacts: [], artifactsDropped: 0,
 });
 
 /** One build of `job` for item `itemId`, ended with `result` after `retries` failed runs. */

@@ -87,7 +87,7 @@ describe("retriesFlaky: whether a failed run runs again", () => {
     expect(retriesFlaky(unit, outcome("FAILURE"), 0, undefined)).toBe(true);
     expect(retriesFlaky(unit, outcome("TIMED_OUT"), 0, undefined)).toBe(true);
     expect(retriesFlaky(unit, outcome("FAILURE"), 1, undefined)).toBe(false);
-    for (const r of ["SUCCESS", "ERROR", "RETRY_LIMIT", "ABORTED"] as const) expect(retriesFlaky(unit, outcome(r), 0, undefined)).toBe(false);
+    for (const r of ["SUCCESS", "RETRY_LIMIT", "ABORTED"] as const) expect(retriesFlaky(unit, outcome(r), 0, undefined)).toBe(false);
     expect(retriesFlaky(lint, outcome("FAILURE"), 0, undefined)).toBe(false);
     expect(retriesFlaky({ ...unit, voting: false }, outcome("FAILURE"), 0, undefined)).toBe(false);
   });
