@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ChangeHistory } from "../../../src/store/change-queries.ts";
+import type { PipelineRequirement } from "../../../src/web/change-reasons.ts";
 import { changeJson } from "../../../src/web/change-view.ts";
 import type { StatusItem, StatusJson } from "../../../src/web/status-view.ts";
 
@@ -41,9 +42,12 @@ describe("changeJson", () => {
       status: status(["12", "13"]),
       source: { ok: true, state: { number: 13, project: "org/p", branch: "main", status: "NEW", wip: false, patchset: 2, subject: "Fix", url: "u", owner: "Ann", votes: {} } },
       waiting: [{ pipeline: "gate", number: 12, waitsFor: ["11"] }],
-      pipelinesOf: (project, branch) => {
+      pipelinesOf: (project, branch): PipelineRequirement[] => {
         asked.push(`${project}@${branch}`);
-        return [{ name: "check", require: { approvals: {} } }, { name: "gate", require: { approvals: { Workflow: 1 } } }];
+        return [
+          { name: "check", require: { approvals: {} } },
+          { name: "gate", require: { approvals: { Workflow: 1 } } },
+        ];
       },
     });
     expect(asked).toEqual(["org/p@main"]);
