@@ -12,11 +12,9 @@ import type { ChainWalk } from "./walk.ts";
  * behind a risky item R, without R) brings the items from R to X when R is the first to fail and
  * nothing else between does. Candidates are taken by waste per merge, cheapest first, while free
  * executors last, each is useful with at least USEFUL odds, and the whole (running states
- * included) expects at most WASTE_BUDGET wasted builds per merge.
+ * included) expects at most the chooser's budget of wasted builds per merge (choose.ts).
  */
 
-/** Expected wasted builds per expected merge, over everything the queue runs. */
-export const WASTE_BUDGET = 1.5;
 /** A hedge reaches this many items past R at most. */
 const REACH = 20;
 
@@ -96,7 +94,7 @@ export function pruneHedges(w: ChainWalk, index: Map<string, number>): void {
  * Plans main states (one per item) and hedges within the free executors and the waste budget.
  * `hedging`: false with unlimited capacity (there are no idle executors to use, only a bill).
  */
-export function allocate(w: ChainWalk, free: number, end: number, hedging: boolean): void {
+export function allocate(w: ChainWalk, free: number, end: number, hedging: boolean, budget: number): void {
   free = presumedFirst(w, free, end);
   if (free < 1 && !w.q.adaptive?.hedges) return; // nothing can start: keep what runs
   const index = new Map<string, number>();
@@ -123,7 +121,7 @@ export function allocate(w: ChainWalk, free: number, end: number, hedging: boole
   }
   hedges.sort((a, b) => ratio(a) - ratio(b));
   now.running.sort((a, b) => b.value - a.value); // the least worth last: reclaimed first
-  take(w, mains, hedges, { free, value: now.value, waste: now.waste }, now.running);
+  take(w, mains, hedges, { free, value: now.value, waste: now.waste, limit: budget }, now.running);
   adaptiveOf(w.q).hedges = w.region.reduce((n, s) => n + (s.item.hedges?.length ?? 0), 0);
 }
 
@@ -215,7 +213,7 @@ function take(w: ChainWalk, mains: Candidate[], hedges: Candidate[], budget: Bud
     const jobs = Math.max(1, w.core.jobsOf(w.region[next.at]!.item).length);
     const waste = budget.waste + jobs * next.waste;
     const value = budget.value + next.value;
-    if (waste > WASTE_BUDGET * value && budget.value > 0) return;
+    if (waste > budget.limit * value && budget.value > 0) return;
     // Hedges never delay a main state: the least worth one gives its executors back.
     while (next === main && budget.free < 1 && running.length > 0) reclaim(w, running.pop()!, budget);
     // A state's builds start one by one: one free executor is enough to begin.
@@ -235,6 +233,8 @@ function take(w: ChainWalk, mains: Candidate[], hedges: Candidate[], budget: Bud
 
 interface Budget {
   free: number;
+  /** Expected wasted builds per expected merge allowed (the chooser's budget). */
+  limit: number;
   value: number;
   waste: number;
 }

@@ -37,7 +37,7 @@ export function plan(w: ChainWalk): void {
     if (bs && due(w.q, bs, core.now)) return;
   }
   if (choice.batch > 1) extend(w, free, choice, tail, end);
-  else allocate(w, free, end, Number.isFinite(core.capacity));
+  else allocate(w, free, end, Number.isFinite(core.capacity), choice.budget);
 }
 
 /** Builds that could start now: capacity minus running minus the ones this queue already waits for. */

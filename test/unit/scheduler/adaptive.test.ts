@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bestChoice, roundModel } from "../../../src/scheduler/adaptive/choose.ts";
+import { bestChoice, roundModel, usefulDepth, WASTE_BUDGET } from "../../../src/scheduler/adaptive/choose.ts";
 import { type Command, type Layout, Scheduler } from "../../../src/scheduler/index.ts";
 import { runScenario } from "../../../src/simulate/run.ts";
 import { parseScenario } from "../../../src/simulate/scenario.ts";
@@ -212,5 +212,30 @@ describe("the chooser", () => {
         expect(roundModel(ch.batch, p, c, ch.depth).waste).toBeLessThanOrEqual(2 * nnfi.waste + 1e-9);
       }
     }
+  });
+
+  it("keeps the batch size in use unless another is clearly better, and leaves it when few wait", () => {
+    // At 14% on four executors the model rates batches of 4 about as high as one state per item:
+    // a chooser coming from NNFI does not switch (MARGIN), one batching by 4 does not switch back.
+    expect(bestChoice(0.14, 4, 100, 1).batch).toBe(1);
+    expect(bestChoice(0.14, 4, 100, 4)).toMatchObject({ batch: 4 });
+    // Far from it, the best is taken whatever is in use.
+    expect(bestChoice(0.3, 4, 100, 4).batch).toBe(1);
+    expect(bestChoice(0.02, 1, 100, 1).batch).toBeGreaterThan(4);
+    // Not crowded: one state per item, whatever was in use.
+    expect(bestChoice(0.1, 4, 4, 4).batch).toBe(1);
+  });
+
+  it("the waste budget is NNFI's modelled waste on the same executors, at least WASTE_BUDGET", () => {
+    const nnfiWaste = (p: number, k: number) => roundModel(1, p, k, usefulDepth(1, p, k)).waste;
+    // Fifty executors at 10% and 20%: a chain as deep as USEFUL allows wastes more than 1.5 per merge.
+    for (const p of [0.1, 0.2]) {
+      const c = bestChoice(p, 50, 500);
+      expect(c.budget).toBeGreaterThan(WASTE_BUDGET);
+      expect(c.budget).toBeCloseTo(nnfiWaste(p, 50), 9);
+    }
+    // Few executors or a low rate: the floor.
+    expect(bestChoice(0.1, 4, 500).budget).toBe(WASTE_BUDGET);
+    expect(bestChoice(0.02, 50, 500).budget).toBe(WASTE_BUDGET);
   });
 });
