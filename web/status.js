@@ -60,7 +60,12 @@
   function item(it, byId, drift) {
     const c = it.change;
     const label = `${c.number ?? c.id}${c.patchset ? `,${c.patchset}` : ""}`;
-    const link = c.url ? `<a href="${esc(c.url)}">${esc(label)}</a>` : esc(label);
+    // The change's own page says every pipeline it was in; Gerrit's page is one click further. A
+    // branch tip (a timer's item) has no change number and no page.
+    const gerrit = c.url ? `<a class="gerrit-link muted" href="${esc(c.url)}" title="the change in Gerrit">Gerrit</a>` : "";
+    const link = Number.isInteger(c.number)
+      ? `<a class="change-link" href="/changes/${c.number}">${esc(label)}</a>${gerrit ? ` ${gerrit}` : ""}`
+      : c.url ? `<a href="${esc(c.url)}">${esc(label)}</a>` : esc(label);
     const aheadLabel = () => {
       const a = byId.get(it.ahead);
       return a ? esc(`${a.change.number ?? a.change.id}`) : "?";
@@ -103,6 +108,14 @@
     }</section>`;
   }
 
+  // A change filtered for that is in no queue: its page says why (a redirect would fight the typing).
+  function nowhere(pipes, f) {
+    if (!/^\d+$/.test(f.change)) return "";
+    const found = pipes.some((p) => p.queues.some((q) => q.items.some((i) => String(i.change.number ?? i.change.id) === f.change)));
+    if (found) return "";
+    return `<p class="card notice" id="not-queued">Change ${esc(f.change)} is not in any queue — <a href="/changes/${esc(f.change)}">see why</a>.</p>`;
+  }
+
   function render() {
     if (!data) return;
     const f = filters();
@@ -112,7 +125,7 @@
     const side = pipes.filter((p) => p.manager === "independent");
     root.innerHTML = pipes.length === 0
       ? '<p class="muted">No pipelines configured.</p>'
-      : `<div class="col-main">${main.map((p) => pipeline(p, f, drift)).join("")}</div><div class="col-side">${side.map((p) => pipeline(p, f, drift)).join("")}</div>`;
+      : `${nowhere(pipes, f)}<div class="col-main">${main.map((p) => pipeline(p, f, drift)).join("")}</div><div class="col-side">${side.map((p) => pipeline(p, f, drift)).join("")}</div>`;
     // Depths and progress come as data attributes (the CSP allows no style attribute); set them here.
     for (const el of root.querySelectorAll("[data-depth]")) el.style.setProperty("--depth", el.dataset.depth);
     for (const el of root.querySelectorAll("[data-pct]")) el.style.width = `${el.dataset.pct}%`;

@@ -15,6 +15,7 @@ import type { ReloadAnswer } from "../web/api/reload-route.ts";
 import type { HealthReport } from "../web/context.ts";
 import { webHosts } from "../web/hosts.ts";
 import { adminActions } from "./admin.ts";
+import { changeFacts } from "./change-facts.ts";
 import { type Gate, startGate } from "./gate.ts";
 import { type HealthOptions, HEALTH_LOG_EVERY_MS, healthModel, watchHealth } from "./health.ts";
 import { configReloader } from "./reload.ts";
@@ -146,6 +147,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       consoles,
       adminToken,
       actions: adminActions(() => inForce, gate),
+      ...(gate ? { changes: changeFacts(gate, () => inForce) } : {}),
       health,
       metrics,
       reload,

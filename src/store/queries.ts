@@ -1,7 +1,7 @@
 import { and, count, desc, eq, inArray, isNotNull, type SQL } from "drizzle-orm";
 import { isChangeMeta } from "../sources/source.ts";
 import type { Db } from "./db.ts";
-import { builds, buildsets, changes, queueItems } from "./schema.ts";
+import { builds, buildsets, queueItems } from "./schema.ts";
 
 /** Read-only store queries behind the API and the pages (the web never writes the store). */
 
@@ -56,14 +56,6 @@ export function getBuild(db: Db, id: string) {
     change: state.at(-1) ?? null,
     item,
   };
-}
-
-export function getChange(db: Db, number: number) {
-  const change = db.select().from(changes).where(eq(changes.number, number)).get() ?? null;
-  const items = db.select().from(queueItems).where(eq(queueItems.changeNumber, number)).orderBy(desc(queueItems.enqueuedAt)).all();
-  const bs = db.select().from(builds).where(eq(builds.changeNumber, number)).orderBy(desc(builds.queuedAt)).limit(200).all();
-  if (!change && items.length === 0 && bs.length === 0) return null;
-  return { change, items, builds: bs };
 }
 
 /** Median duration (seconds) of each job's last `sample` successful builds; jobs with none are absent. */

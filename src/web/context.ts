@@ -2,6 +2,7 @@ import type { Secret } from "../config/secret.ts";
 import type { ConsoleEvent } from "../logs/console-format.ts";
 import type { SchedulerView } from "../scheduler/index.ts";
 import type { Db } from "../store/db.ts";
+import type { ChangeFacts } from "./change-view.ts";
 
 /** What the web needs of the consoles: ConsoleHub satisfies it. */
 export interface ConsoleAccess {
@@ -82,6 +83,8 @@ export interface WebContext {
   log?: (line: string) => void;
   /** Whether gatebox can do its job (server/health.ts); cheap enough to call per request. Default: always ok. */
   health?(): HealthReport;
+  /** The source and driver's side of the change page; absent without a gate (the page shows the store alone). */
+  changes?: ChangeFacts;
   /** Unix seconds; default Date.now() / 1000. */
   now?: () => number;
 }

@@ -1,6 +1,6 @@
 import type { PipelineConfig, ReporterAction } from "../../config/model.ts";
 import type { Change, JobReport } from "../../scheduler/index.ts";
-import { changeMeta, type Reporter, type ReportCommand, type ReportOptions, type SubmitAnswer } from "../source.ts";
+import { changeMeta, isChangeMeta, type Reporter, type ReportCommand, type ReportOptions, type SubmitAnswer } from "../source.ts";
 import { SubmitRefused } from "./errors.ts";
 import type { BuildSummary, ResultReport } from "./report-format.ts";
 import type { GerritReporter, PipelineReporting, ReportTarget } from "./reporter.ts";
@@ -47,6 +47,7 @@ export class GerritPipelineReporter implements Reporter {
       ...verdict(pipeline.name, report),
       // Jobs that never started (a merge that failed, a dependency that left) are not news.
       builds: report.jobs.filter((j) => j.status !== "waiting").map((j) => this.summary(j)),
+      ...this.changePage(report.change),
     };
     try {
       const where = { ...target(report.change), since: report.enqueuedAt * 1000 };
@@ -61,6 +62,11 @@ export class GerritPipelineReporter implements Reporter {
       if (err instanceof SubmitRefused) return { ok: false, reason: err.gerritText };
       throw err;
     }
+  }
+
+  /** gatebox's page of the change: its history in every pipeline, and why it is in none. */
+  private changePage(change: Change): Pick<ResultReport, "changeUrl"> {
+    return this.webUrl && isChangeMeta(change.meta) ? { changeUrl: `${this.webUrl}/changes/${change.meta.number}` } : {};
   }
 
   /** A job's line: its result, how long it ran and where its log is. */

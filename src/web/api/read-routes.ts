@@ -2,11 +2,12 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { WebContext } from "../context.ts";
 import { jobHistory, listBuildsets, queueTimes } from "../../store/history-queries.ts";
-import { getBuild, getChange, listBuilds } from "../../store/queries.ts";
+import { getBuild, listBuilds } from "../../store/queries.ts";
 import type { StatusSource } from "../status-source.ts";
-import { bad, buildId, historyFilter, oneOf, optionalInt, optionalString, RESULTS } from "./params.ts";
+import { changeRoutes } from "./change-routes.ts";
+import { buildId, historyFilter, oneOf, optionalInt, optionalString, RESULTS } from "./params.ts";
 
-/** GET /api/status, /api/builds, /api/builds/:id, /api/changes/:number, /api/history. */
+/** GET /api/status, /api/builds, /api/builds/:id, /api/changes/:number (change-routes.ts), /api/history. */
 export function readRoutes(ctx: WebContext, status: StatusSource): Hono {
   const api = new Hono();
 
@@ -33,13 +34,7 @@ export function readRoutes(ctx: WebContext, status: StatusSource): Hono {
     return c.json({ ...found, build: withLinks(found.build), live: ctx.consoles.isLive(found.build.id) });
   });
 
-  api.get("/changes/:number", (c) => {
-    const raw = c.req.param("number");
-    if (!/^\d+$/.test(raw) || Number(raw) < 1) bad("number", `not a change number: '${raw.slice(0, 40)}'`);
-    const found = getChange(ctx.db, Number(raw));
-    if (!found) throw new HTTPException(404, { message: `no change ${raw} in the store` });
-    return c.json({ ...found, builds: found.builds.map((b) => withLinks(b)) });
-  });
+  api.route("/", changeRoutes(ctx, status));
 
   api.get("/history", (c) => {
     const f = historyFilter(c.req.query(), status.now());

@@ -38,7 +38,7 @@ export function buildPage(found: Found, live: boolean, artifacts: Artifact[] = [
 <dt>Build</dt><dd>${b.id}${b.attempt > 1 ? ` (attempt ${b.attempt})` : ""}</dd>
 <dt>Pipeline</dt><dd>${b.pipeline}</dd>
 <dt>Project</dt><dd>${b.project}</dd>
-<dt>Change</dt><dd>${b.changeNumber === null ? "—" : html`<a href="/builds?change=${b.changeNumber}">${b.changeNumber}</a>`}</dd>
+<dt>Change</dt><dd>${b.changeNumber === null ? "—" : html`<a href="/changes/${b.changeNumber}" id="build-change">${b.changeNumber}</a> · <a href="/builds?change=${b.changeNumber}">its builds</a>`}</dd>
 ${b.executor ? html`<dt>Executor</dt><dd id="build-executor">${b.executor}</dd>` : ""}
 ${b.containerId ? html`<dt>${/^\d+$/.test(b.containerId) ? "Process" : "Container"}</dt><dd id="build-container"><code title="${b.containerId}">${shortId(b.containerId)}</code></dd>` : ""}
 <dt>Started</dt><dd>${when(b.startedAt)}</dd>

@@ -40,7 +40,7 @@ export function buildsPage(f: BuildsPageFilter, total: number, rows: BuildRow[])
 <thead><tr><th>Build</th><th>Job</th><th>Project</th><th>Change</th><th>Pipeline</th><th>Result</th><th>Duration</th><th>Started</th></tr></thead>
 <tbody>${rows.map(
     (b) => html`<tr><td><a href="/builds/${encodeURIComponent(b.id)}">${b.id}</a></td><td>${b.job}</td><td>${b.project}</td>
-<td>${b.changeNumber ?? "—"}</td><td>${b.pipeline}</td><td class="${resultClass(b.result, b.state)}">${b.result ?? b.state}</td>
+<td>${b.changeNumber === null ? "—" : html`<a href="/changes/${b.changeNumber}">${b.changeNumber}</a>`}</td><td>${b.pipeline}</td><td class="${resultClass(b.result, b.state)}">${b.result ?? b.state}</td>
 <td>${b.startedAt !== null && b.finishedAt !== null ? formatDuration(b.finishedAt - b.startedAt) : "—"}</td>
 <td>${b.startedAt === null ? "—" : new Date(b.startedAt * 1000).toISOString().slice(0, 16).replace("T", " ")}</td></tr>`,
   )}</tbody></table></div>

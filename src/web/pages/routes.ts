@@ -2,18 +2,20 @@ import { Hono } from "hono";
 import { html } from "hono/html";
 import { jobHistory, listBuildsets, queueTimes } from "../../store/history-queries.ts";
 import { getBuild, listBuilds } from "../../store/queries.ts";
+import { changeNumber, loadChange } from "../api/change-routes.ts";
 import { buildId, historyFilter, oneOf, optionalInt, optionalString, RESULTS } from "../api/params.ts";
 import { listArtifacts } from "../artifacts.ts";
 import type { WebContext } from "../context.ts";
 import type { StatusSource } from "../status-source.ts";
 import { buildPage } from "./build.ts";
 import { buildsPage } from "./builds.ts";
+import { changePage } from "./change.ts";
 import { historyPage } from "./history.ts";
 import { layout } from "./layout.ts";
 import { setupNotice } from "./setup.ts";
 import { statusShell } from "./status.ts";
 
-/** The server-rendered pages: `/` (status), `/builds`, `/builds/:id`, `/history` (docs/web.md). */
+/** The server-rendered pages: `/` (status), `/builds`, `/builds/:id`, `/changes/:number`, `/history` (docs/web.md). */
 export function pageRoutes(ctx: WebContext, status: StatusSource): Hono {
   const app = new Hono();
   /** Read per request: the banner shows what is wrong now. */
@@ -43,6 +45,13 @@ export function pageRoutes(ctx: WebContext, status: StatusSource): Hono {
     const found = getBuild(ctx.db, id);
     if (!found) return c.html(layout("No such build", notFound(`There is no build ${id}.`), health()), 404);
     return c.html(layout(`${found.build.job} ${found.build.id}`, buildPage(found, ctx.consoles.isLive(id), listArtifacts(ctx.dataDir, id)), health()));
+  });
+
+  app.get("/changes/:number", async (c) => {
+    const number = changeNumber(c.req.param("number"));
+    const found = await loadChange(ctx, status, number);
+    if (!found) return c.html(layout("No such change", notFound(`Neither gatebox's store nor Gerrit knows change ${number}.`), health()), 404);
+    return c.html(layout(`Change ${number}`, changePage(found), health()));
   });
 
   app.get("/history", (c) => {
