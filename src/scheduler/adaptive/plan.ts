@@ -81,8 +81,9 @@ function passOdds(w: ChainWalk, end: number): number {
 }
 
 /**
- * Batches: one state per `batch` items from `from`, while executors are free (or inside the window),
- * at most `depth` of them still to pass.
+ * Batches: one state per `batch` items from `from` (the first one `lead` items when the chain starts
+ * at the head of the queue), while executors are free (or inside the window), at most `depth` of
+ * them still to pass.
  */
 function extend(w: ChainWalk, free: number, choice: Choice, from: number, end: number): void {
   const batch = choice.batch;
@@ -96,13 +97,15 @@ function extend(w: ChainWalk, free: number, choice: Choice, from: number, end: n
   let odds = i < end ? passOdds(w, i) : 0;
   while (i < end && odds >= USEFUL && pending < choice.depth) {
     // A batch holds items that run the same jobs: its pass answers for each of them.
+    // A chain that starts at the head of the queue may test the head alone first (choice.lead).
+    const span = pending === 0 && i === 0 ? choice.lead : batch;
     let last = i;
-    while (last + 1 < Math.min(i + batch, end) && sameJobs(w, w.region[last + 1]!.item, w.region[i]!.item)) last++;
+    while (last + 1 < Math.min(i + span, end) && sameJobs(w, w.region[last + 1]!.item, w.region[i]!.item)) last++;
     const jobs = w.core.jobsOf(w.region[last]!.item).length;
     const idle = free >= 1;
     // A short batch only to keep executors busy, and only at the end of the queue.
-    const cut = last + 1 < end && last - i + 1 < batch; // cut short by other jobs
-    if (last - i + 1 < batch && !cut && !(idle && end === w.region.length && w.complete)) break;
+    const cut = last + 1 < end && last - i + 1 < span; // cut short by other jobs
+    if (last - i + 1 < span && !cut && !(idle && end === w.region.length && w.complete)) break;
     if (w.region[last]!.pos >= window && !idle) break;
     startState(w, i, last);
     pending++;
