@@ -21,6 +21,7 @@ import { type HealthOptions, HEALTH_LOG_EVERY_MS, healthModel, watchHealth } fro
 import { configReloader } from "./reload.ts";
 import type { TimerClock } from "../driver/timer.ts";
 import { type PruneReport, pruneOnce, type RetentionDeps, startRetention } from "../retention/retention.ts";
+import { trimMemoryWhenQuiet } from "./memory.ts";
 
 export interface ServerOptions {
   config: GateboxConfig;
@@ -112,6 +113,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       metrics,
       log,
     };
+    cleanup.push(trimMemoryWhenQuiet(() => (gate?.buildsInFlight().size ?? 0) > 0));
     const pruning = startRetention(retention);
     cleanup.push(() => pruning.stop());
     // gate.ts may expose sourceHealth() / executorHealth(); until it does, those checks pass.
