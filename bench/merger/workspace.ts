@@ -2,7 +2,9 @@
  * Workspace preparation on a realistic repository: 10,000 files, 500 commits, 10 changes ahead.
  * Prints, per strategy, the median time to prepare a workspace from a speculative state, to stream
  * its tar (what a Docker build receives) and to remove it, against a plain `git clone` of the same
- * repository; plus candidates that are not strategies (fetching, shallow, a hardlinked clone).
+ * repository; plus candidates that are not strategies (fetching, shallow, a hardlinked clone, a
+ * checkout with no spare ready). Every row takes its turn in every run (baselines included), and
+ * every row's prepare excludes deleting; deleting is its own column, for all of them.
  * Run: npx bun bench/merger/workspace.ts; RUNS=7 for more runs, FILES= and COMMITS= for another
  * repository, LOOSE=20000 for a mirror aged by weeks of merging (see LOOSE).
  *
@@ -17,6 +19,7 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { GitMerger } from "../../src/merger/git-merger.ts";
 import type { ChangeRef, ProjectState, WorkspaceStrategy } from "../../src/merger/types.ts";
+import { checkoutInto } from "../../src/merger/checkout.ts";
 import { tarDirectory } from "../../src/merger/workspace.ts";
 import { git } from "../../test/support/git-fixtures.ts";
 
@@ -52,17 +55,18 @@ try {
   const expected = FILES + CHANGES; // every change adds one file
 
   const results: Result[] = [];
-  results.push({ name: "git clone (baseline)", prepare: await median(() => plainClone(remote)) });
-  console.log(`git clone: ${ms(results[0]!.prepare)}`);
-  results.push({ name: "git clone file:// (no hardlinks)", prepare: await median(() => plainClone(`file://${remote}`)) });
-
-  const setups: Setup[] = [];
+  // The baselines take their turns with the strategies (below), and every row is charged the
+  // same: prepare is making the directory, remove is deleting it, measured apart.
+  const setups: Setup[] = [
+    candidate("git clone <path> (baseline, hardlinks)", (dest) => git(root, ["clone", "--quiet", remote, dest]).then(() => {}), FILES),
+    candidate("git clone file:// (baseline)", (dest) => git(root, ["clone", "--quiet", `file://${remote}`, dest]).then(() => {}), FILES),
+  ];
   for (const strategy of STRATEGIES) setups.push(await strategySetup(remote, changes, strategy));
   // The same strategy once the hourly gc has maintained the mirror (packed, with a bitmap).
   const maintained = await strategySetup(remote, changes, "checkout", "checkout, mirror after gc");
   setups.push(maintained);
   const mirror = join(root, "cache-checkout", `${PROJECT}.git`);
-  const state = setups[0]!.state;
+  const state = setups.find((s) => s.name === "workspace: checkout")!.state;
   if (LOOSE > 0) {
     await age(mirror, LOOSE);
     await age(join(root, "cache-checkout, mirror after gc", `${PROJECT}.git`), LOOSE);
@@ -70,6 +74,8 @@ try {
   const t2 = performance.now();
   await maintained.maintain();
   console.log(`gc of the maintained mirror (packing ${LOOSE} loose objects, the bitmap): ${ms(performance.now() - t2)}`);
+  // What the checkout strategy does when no spare is ready (the first build of a branch).
+  setups.push(candidate("checkout afresh (no spare)", (dest) => checkoutInto(mirror, state, dest)));
   setups.push(candidate("init + fetch <commit> + read-tree", (dest) => fetchInto(mirror, state.commit, dest, [])));
   setups.push(candidate("the same, fetch --depth=1", (dest) => fetchInto(mirror, state.commit, dest, ["--depth=1"])));
   setups.push(candidate("clone (hardlinks) + checkout -B", (dest) => cloneLocal(mirror, state.commit, dest)));
@@ -127,6 +133,8 @@ interface Result {
 interface Setup {
   name: string;
   state: ProjectState;
+  /** Files the directory must hold, when not every change's (a baseline clones the branch). */
+  files?: number | undefined;
   /** What the server's hourly gc does to the mirror (no state is old enough to go). */
   maintain(): Promise<unknown>;
   make(run: number): Promise<{ projectDir: string; tar(): Readable; remove(): Promise<void> }>;
@@ -169,9 +177,10 @@ async function strategySetup(remote: string, changes: ChangeRef[], strategy: Wor
 }
 
 /** A way of making a project directory from the checkout strategy's mirror, outside the merger. */
-function candidate(name: string, make: (dest: string) => Promise<void>): Setup {
+function candidate(name: string, make: (dest: string) => Promise<void>, files?: number): Setup {
   return {
-    name: `candidate: ${name}`,
+    name: name.includes("baseline") ? name : `candidate: ${name}`,
+    files,
     state: { branch: "main", commit: "", tree: "" },
     maintain: async () => {},
     async make(run) {
@@ -194,7 +203,7 @@ async function measureOnce(setup: Setup, run: number, expected: number): Promise
   const ws = await setup.make(run);
   setup.prepare.push(performance.now() - t);
   const files = await countFiles(ws.projectDir);
-  if (files !== expected) throw new Error(`${setup.name}: ${files} files in the workspace, expected ${expected}`);
+  if (files !== (setup.files ?? expected)) throw new Error(`${setup.name}: ${files} files in the workspace, expected ${expected}`);
   t = performance.now();
   let bytes = 0;
   for await (const chunk of ws.tar()) bytes += (chunk as Buffer).length;
@@ -239,28 +248,13 @@ async function cloneLocal(mirror: string, commit: string, dest: string): Promise
 
 function report(results: Result[]): void {
   const baseline = results[0]!.prepare;
-  console.log(`\nmedian of ${RUNS} runs (target: prepare < 1000 ms); tar: the workspace's tar stream (.git included when self-contained)`);
+  console.log("(workspace: checkout takes a spare made when the previous workspace was removed: its remove includes that refill)");
+  console.log(`\nmedian of ${RUNS} runs, interleaved (target: prepare < 1000 ms); tar: the workspace's tar stream (.git included when self-contained)`);
   for (const r of results) {
     const tar = r.tar === undefined ? "" : `   tar ${ms(r.tar).padStart(7)} ${(r.tarBytes! / 1e6).toFixed(1).padStart(5)} MB`;
     const remove = r.remove === undefined ? "" : `   remove ${ms(r.remove)}`;
     console.log(`${r.name.padEnd(44)} ${ms(r.prepare).padStart(9)}   ${(r.prepare / baseline).toFixed(2)}x clone${tar}${remove}`);
   }
-}
-
-async function plainClone(url: string): Promise<void> {
-  const dest = join(root, `clone-${Math.random().toString(36).slice(2)}`);
-  await git(root, ["clone", "--quiet", url, dest]);
-  await rm(dest, { recursive: true, force: true });
-}
-
-async function median(fn: () => Promise<void>): Promise<number> {
-  const times: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    const start = performance.now();
-    await fn();
-    times.push(performance.now() - start);
-  }
-  return mid(times);
 }
 
 function mid(values: number[]): number {

@@ -28,6 +28,8 @@ interface Spare {
 export class Spares {
   private readonly ready = new Map<string, Spare[]>();
   private readonly making = new Map<string, Promise<void>>();
+  /** Who waits for the next spare of a branch (or for its making to end). */
+  private readonly waiting = new Map<string, (() => void)[]>();
   private seq = 0;
   /** Set once this process made a spare: the root's sweep must keep the spares directory from then on. */
   inUse = false;
@@ -47,7 +49,8 @@ export class Spares {
     const key = keyOf(project, state.branch);
     let spare = this.ready.get(key)?.shift();
     if (!spare && this.making.has(key)) {
-      await this.making.get(key);
+      // The one being made is done sooner than a fresh checkout would be.
+      await new Promise<void>((resolve) => this.waiting.set(key, [...(this.waiting.get(key) ?? []), resolve]));
       spare = this.ready.get(key)?.shift();
     }
     if (!spare) return false;
@@ -69,9 +72,18 @@ export class Spares {
     const running = this.making.get(key);
     if (running) return running;
     this.inUse = true;
-    const job = this.fill(project, branch, key).finally(() => this.making.delete(key));
+    const job = this.fill(project, branch, key).finally(() => {
+      this.making.delete(key);
+      this.wake(key);
+    });
     this.making.set(key, job);
     return job;
+  }
+
+  private wake(key: string): void {
+    const waiters = this.waiting.get(key) ?? [];
+    this.waiting.delete(key);
+    for (const resolve of waiters) resolve();
   }
 
   private async fill(project: string, branch: string, key: string): Promise<void> {
@@ -85,6 +97,7 @@ export class Spares {
         await mkdir(this.dir, { recursive: true });
         await checkoutInto(mirror, { branch, commit }, dir, this.checkout(project));
         list.push({ dir, commit });
+        this.wake(key);
       } catch {
         // No spare this time (the mirror is gone, the disk is full): workspaces are made afresh.
         await rm(dir, { recursive: true, force: true });
