@@ -154,6 +154,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       metrics,
       reload,
       allowedHosts: webHosts({ url: config.web.url, listen: { host: listen.host, port: http.port as number } }),
+      webUrl: config.web.url,
       log,
     });
     cleanup.push(() => http.stop(true));

@@ -14,6 +14,8 @@ import type { WebContext } from "./context.ts";
 import { hostGuard } from "./hosts.ts";
 import { errorHandler, notFoundOrWrongMethod, securityHeaders } from "./http.ts";
 import { pageRoutes } from "./pages/routes.ts";
+import { signinRoutes } from "./pages/signin.ts";
+import { SessionStore } from "./session.ts";
 import { StatusSource } from "./status-source.ts";
 
 export type { AdminActions, ChangeRequest, ConsoleAccess, EnqueueRequest, WebContext } from "./context.ts";
@@ -28,6 +30,8 @@ export function createApp(ctx: WebContext & MetricsContext & ReloadContext): Hon
   const app = new Hono();
   const status = new StatusSource(ctx);
   const ansiJs = ansiAsset();
+  // Admin sessions of the browser (docs/web.md): in memory, so a restart signs everyone out.
+  const sessions = new SessionStore();
 
   app.use("*", securityHeaders);
   app.use("*", hostGuard(ctx.allowedHosts));
@@ -50,9 +54,10 @@ export function createApp(ctx: WebContext & MetricsContext & ReloadContext): Hon
   app.route("/api", readRoutes(ctx, status));
   app.route("/api", consoleRoutes(ctx));
   app.route("/api", eventsRoute(ctx, status));
-  app.route("/api", adminRoutes(ctx));
+  app.route("/api", adminRoutes(ctx, sessions));
   app.route("/api", reloadRoute(ctx));
   app.route("/", artifactRoutes(ctx));
+  app.route("/", signinRoutes(ctx, sessions));
   app.route("/", pageRoutes(ctx, status));
 
   app.notFound(notFoundOrWrongMethod(app));

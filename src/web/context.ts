@@ -87,4 +87,9 @@ export interface WebContext {
   changes?: ChangeFacts;
   /** Unix seconds; default Date.now() / 1000. */
   now?: () => number;
+  /**
+   * `web.url`: an https one makes the admin session cookie `Secure`, and its origin counts as
+   * gatebox's own in the cross-site check (behind a proxy that ends TLS). Default: neither.
+   */
+  webUrl?: string;
 }
