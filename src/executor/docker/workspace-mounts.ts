@@ -1,3 +1,4 @@
+import { lstat, realpath } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import type { RunOutput } from "../runner.ts";
@@ -44,11 +45,15 @@ export class WorkspaceMounts {
       return null;
     }
     try {
-      await handOver(ws.dir, ws.owner);
+      // The directory gatebox made, never a link to elsewhere; mounted by its real path (a
+      // workspace root under a linked data dir), which is what the engine would resolve anyway.
+      if (!(await lstat(ws.dir)).isDirectory()) throw new Error(`${ws.dir} is not a directory`);
+      const dir = await realpath(ws.dir);
+      await handOver(dir, ws.owner);
+      return { ...ws, dir };
     } catch (err) {
       throw toInfraError("hand the workspace to the build's user", this.deps.endpoint, err);
     }
-    return ws;
   }
 
   /**

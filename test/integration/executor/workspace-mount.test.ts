@@ -120,6 +120,22 @@ describe("a local engine", () => {
     expect(readFileSync("/etc/passwd", "utf8")).toBe(hostPasswd);
   });
 
+  it("never mounts a workspace that is a link (here to the data dir): the build does not run", async () => {
+    const link = join(dataDir, "workspaces", uniqueBuildId("link"));
+    symlinkSync(dataDir, link);
+    const saved = ws;
+    ws = link;
+    try {
+      const b = await build(runner(), "cat secret.txt; echo ran");
+      expect(b.result).toBe("RETRY_LIMIT");
+      expect(b.info).toContain(`is not a directory`);
+      expect(b.out).toBe("");
+    } finally {
+      ws = saved;
+      unlinkSync(link);
+    }
+  });
+
   it("gives the files to the build's user, so a non-root build can write and git trusts the repository", async () => {
     const script = "stat -c %u:%g /work proj/merged.txt; echo more >> proj/merged.txt && git -C proj status --porcelain";
     const b = await build(runner(), script, { user: "1000:1000" }, true, { uid: 1000, gid: 1000 });
