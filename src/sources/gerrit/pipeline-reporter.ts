@@ -114,6 +114,12 @@ function verdict(pipeline: string, report: ReportCommand): Pick<ResultReport, "v
     case -1:
       return report.reason ? { detail: report.reason } : {};
     default:
-      return {};
+      return report.provedBy ? { detail: provedByLine(report) } : {};
   }
+}
+
+/** Adaptive: a change landed on another item's passing state (a batch) says which, and what it held. */
+function provedByLine(report: ReportCommand): string {
+  const state = report.state ? `: on the state ${report.state.join(", ")}` : "";
+  return `Tested together with change ${report.provedBy?.changeId}${state}.`;
 }
