@@ -181,9 +181,9 @@ function checkWindow(doc: SourceDoc, p: RawPipeline, i: number, problem: (path: 
     return;
   }
   const { window, "window-floor": floor, "window-ceiling": ceiling } = p;
-  if (ceiling !== null && ceiling < floor) problem(at("window-ceiling"), `must be at least window-floor (${floor})`);
+  if (ceiling != null && ceiling < floor) problem(at("window-ceiling"), `must be at least window-floor (${floor})`);
   else if (window !== 0 && window < floor) problem(at("window"), `must be at least window-floor (${floor}), or 0 for no limit`);
-  else if (window !== 0 && ceiling !== null && window > ceiling) problem(at("window"), `must be at most window-ceiling (${ceiling})`);
+  else if (window !== 0 && ceiling != null && window > ceiling) problem(at("window"), `must be at most window-ceiling (${ceiling})`);
   // Multiplying or dividing by 1 leaves the window where it is: it would never grow or shrink.
   if (p["window-increase-type"] === "exponential" && p["window-increase-factor"] < 2) {
     problem(at("window-increase-factor"), `must be at least 2 with exponential increase, got ${p["window-increase-factor"]}`);

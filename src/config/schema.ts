@@ -113,7 +113,8 @@ const pipeline = z
     failure: failureReporter.optional(),
     window: numberIn(LIMITS.window).default(20),
     "window-floor": numberIn(LIMITS.windowBound).default(3),
-    "window-ceiling": numberIn(LIMITS.windowBound).nullable().default(null),
+    // Absent: the scheduler's default (max(20, 2 × executors) for a zuul gate); null: no ceiling.
+    "window-ceiling": numberIn(LIMITS.windowBound).nullable().optional(),
     "window-increase-type": z.enum(["linear", "exponential"]).default("linear"),
     "window-increase-factor": numberIn(LIMITS.windowFactor).default(1),
     "window-decrease-type": z.enum(["linear", "exponential"]).default("exponential"),

@@ -4,7 +4,8 @@ import type { WindowParams } from "../scheduler/index.ts";
 export interface RawWindow {
   window: number;
   "window-floor": number;
-  "window-ceiling": number | null;
+  /** Absent: the scheduler's default for a gate with limited executors (docs/scheduler.md); null: none. */
+  "window-ceiling"?: number | null;
   "window-increase-type": "linear" | "exponential";
   "window-increase-factor": number;
   "window-decrease-type": "linear" | "exponential";

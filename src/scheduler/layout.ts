@@ -40,8 +40,8 @@ export const DEFAULT_WINDOW: WindowParams = {
 const SERIAL_WINDOW: WindowParams = { ...DEFAULT_WINDOW, window: 1, floor: 1, ceiling: 1 };
 
 /**
- * Turns a Layout into lookup tables; `capacity` gives a `zuul` gate without a window ceiling its
- * default one (window.ts). Throws a plain Error on an inconsistent layout (the config
+ * Turns a Layout into lookup tables; `capacity` gives a `zuul` gate that names no window ceiling
+ * its default one (window.ts). Throws a plain Error on an inconsistent layout (the config
  * room validates user files with positions before this is ever reached).
  */
 export function resolveLayout(layout: Layout, capacity = Number.POSITIVE_INFINITY): ResolvedPipeline[] {
@@ -52,8 +52,11 @@ export function resolveLayout(layout: Layout, capacity = Number.POSITIVE_INFINIT
     names.add(p.name);
     const strategy = p.manager === "dependent" && p.strategy === "adaptive" ? "adaptive" : "zuul";
     const window = p.manager === "serial" ? SERIAL_WINDOW : { ...DEFAULT_WINDOW, ...p.window };
-    // The adaptive strategy bounds what it tests by the executors itself (docs/strategy.md).
-    if (strategy === "zuul" && window.ceiling === null) window.ceiling = defaultCeiling(capacity);
+    // No ceiling given (null is given: none). The adaptive strategy bounds its states by the
+    // executors itself (docs/strategy.md).
+    if (p.manager !== "serial") {
+      window.ceiling = p.window?.ceiling === undefined ? (strategy === "zuul" ? defaultCeiling(capacity) : null) : p.window.ceiling;
+    }
     const projects = new Map<string, ResolvedProjectPipeline>();
     const queues: { key: string; name: string }[] = [];
     const seenQueues = new Set<string>();

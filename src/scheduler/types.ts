@@ -20,8 +20,11 @@ export interface WindowParams {
   /** Initial window; 0 = unlimited. Used as given even if outside floor/ceiling. */
   window: number;
   floor: number;
-  /** null = no ceiling. */
-  ceiling: number | null;
+  /**
+   * null = no ceiling. Absent: a `zuul` gate with finite capacity gets the default one
+   * (`defaultCeiling`, window.ts), others none; a resolved layout always has a number or null.
+   */
+  ceiling?: number | null;
   increaseType: WindowChange;
   increaseFactor: number;
   decreaseType: WindowChange;

@@ -4,8 +4,10 @@ import { type Command, type Layout, Scheduler, type SchedulerEvent, type Schedul
 import { resolveLayout } from "../../../src/scheduler/layout.ts";
 import { queueReach } from "../../../src/scheduler/reach.ts";
 import { defaultCeiling } from "../../../src/scheduler/window.ts";
-import { runScenario } from "../../../src/simulate/run.ts";
-import type { Scenario } from "../../../src/simulate/scenario.ts";
+import { layoutFromConfig } from "../../../src/driver/layout.ts";
+import { layoutOf, runScenario } from "../../../src/simulate/run.ts";
+import { parseScenario, type Scenario } from "../../../src/simulate/scenario.ts";
+import { accepted, withValues } from "../config/support.ts";
 import { crowdedScenario } from "./crowded-scenario.ts";
 import { type GoldenRecord, goldenCases, record } from "./golden-streams.ts";
 import golden from "./golden-streams.json";
@@ -101,13 +103,27 @@ describe("default window ceiling", () => {
     expect(defaultCeiling(Number.POSITIVE_INFINITY)).toBeNull();
   });
 
-  it("applies to zuul gates that set none; an explicit window-ceiling wins; adaptive and serial keep theirs", () => {
+  it("applies to zuul gates that name none; an explicit window-ceiling wins, null included; adaptive and serial keep theirs", () => {
     const ceiling = (l: Layout, capacity?: number) => resolveLayout(l, capacity)[0]!.window.ceiling;
+    const given = (c: number | null): Layout => ({ ...gate(["t"]), pipelines: [{ name: "gate", manager: "dependent", window: { ceiling: c } }] });
     expect(ceiling(gate(["t"]), 50)).toBe(100);
     expect(ceiling(gate(["t"]))).toBeNull();
-    expect(ceiling({ ...gate(["t"]), pipelines: [{ name: "gate", manager: "dependent", window: { ceiling: 7 } }] }, 50)).toBe(7);
+    expect(ceiling(given(7), 50)).toBe(7);
+    expect(ceiling(given(null), 50)).toBeNull();
     expect(ceiling(gate(["t"], 20, { strategy: "adaptive" }), 50)).toBeNull();
     expect(ceiling({ ...gate(["t"]), pipelines: [{ name: "gate", manager: "serial" }] }, 50)).toBe(1);
+  });
+
+  it("reaches gatebox.yaml: unset gives the default, null none, a number that number", () => {
+    const ceiling = (line?: string) => resolveLayout(layoutFromConfig(accepted(withValues(line ? { pipeline: line } : {}))), 50)[0]!.window.ceiling;
+    expect(ceiling()).toBe(100);
+    expect(ceiling("window-ceiling: null")).toBeNull();
+    expect(ceiling("window-ceiling: 30")).toBe(30);
+  });
+
+  it("does not apply to gatebox simulate's scenarios, where FORMAT.md says null (the default) is no ceiling", () => {
+    const sc = parseScenario("s.yaml", "name: s\njobs: [{name: t}]\nchanges: [{id: A}]\ncapacity: 2\n");
+    expect(resolveLayout(layoutOf(sc), 2)[0]!.window.ceiling).toBeNull();
   });
 
   it("stops the window of a gate with 50 executors at 100 however many changes merge", () => {
