@@ -14,11 +14,12 @@ import type { ChainWalk } from "./walk.ts";
 /** A state is started only when everything ahead of what it tests passes with at least this chance. */
 export const USEFUL = 0.1;
 /**
- * The head of the queue is tested alone first (`Choice.lead`) only from this failure rate: its own
- * state saves a round of bisection when it fails, which below it is too rare to pay for the state
- * (measured at 2% and 4 executors: 11.24 merges/h but 0.068 wasted builds per merge, Zuul 0.066).
+ * The first states of a chain of batches test one item each (`Choice.singles`) only from this
+ * failure rate: such a state saves a round of bisection when its item fails, which below it is too
+ * rare to pay for the state (measured at 2% and 4 executors with the head alone: 11.24 merges/h but
+ * 0.068 wasted builds per merge, Zuul 0.066).
  */
-const LEAD_RATE = 0.05;
+const SINGLES_RATE = 0.05;
 /** Batch sizes tried. */
 const SPANS = [2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32];
 /** A batch must beat one state per item by this much to be chosen (batches are slower to report). */
@@ -40,10 +41,11 @@ export const WASTE_BUDGET = 1.5;
 export interface Choice {
   batch: number;
   /**
-   * Items the first state of a chain tests when it starts at the head of the queue: `batch`, or 1
-   * (the head alone: if it fails it is decided at once, with no round of bisection).
+   * How many of the first undecided states of the chain test one item each before the batches (a
+   * failed one is decided at once, with no round of bisection; deeper in the chain, where a state
+   * is less likely to be of use, batches reach further for the same executors).
    */
-  lead: number;
+  singles: number;
   /** How many batch states deep the chain goes (NNFI: the executors and the waste budget decide). */
   depth: number;
   /** Expected merges per round with this choice, and with one state per item. */
@@ -72,37 +74,58 @@ export interface RoundModel {
 
 /**
  * One round of a chain of `depth` states at failure rate `p`, with `probes` states at once: the
- * first state tests `lead` items (the head of the queue alone, or a batch), the others `span` each.
- * The chain lands every batch up to the first failing one; the states behind it are wasted. A
+ * first `singles` states test one item each, the others `span` each. The chain lands every batch up to the first failing one; the states behind it are wasted. A
  * failed batch of more than one item then spends ceil(log_{k+1} size) rounds being bisected by k
  * probes at once, which land the items ahead of the bad one and waste the probes behind the first
  * failing probe; a failed state of one item is decided at once.
  */
-export function roundModel(span: number, p: number, probes: number, depth: number, lead = span): RoundModel {
-  const q = 1 - p;
-  let landed = 0;
-  let doomed = 0;
-  let all = 1;
-  let bisecting = 0; // rounds spent bisecting, expected
-  let found = 0; // items landed by bisection, expected
-  let probing = 0; // probes wasted in bisection, expected
-  for (let i = 1; i <= depth; i++) {
-    const size = i === 1 ? lead : span;
-    const pass = q ** size;
-    doomed += 1 - all;
-    const first = all * (1 - pass); // this state is the first to fail
-    if (size > 1 && p > 0) {
-      const k = Math.max(1, Math.min(size - 1, probes));
-      const rounds = Math.ceil(Math.log(size) / Math.log(k + 1));
-      bisecting += first * rounds;
-      found += first * aheadOfBad(size, p);
-      probing += first * rounds * ((k - 1) / 2);
-    }
-    all *= pass;
-    landed += size * all;
+export function roundModel(span: number, p: number, probes: number, depth: number, singles = 0): RoundModel {
+  const chain = new Chain(span, p, probes);
+  for (let i = 1; i <= depth; i++) chain.add(i <= singles ? 1 : span);
+  return chain.model();
+}
+
+/** The round model built one state at a time (the chooser tries every depth of a chain as it grows). */
+class Chain {
+  private landed = 0;
+  private doomed = 0;
+  /** The chance every state so far passes. */
+  all = 1;
+  private bisecting = 0; // rounds spent bisecting, expected
+  private found = 0; // items landed by bisection, expected
+  private probing = 0; // probes wasted in bisection, expected
+  private readonly rounds: number;
+  private readonly ahead: number;
+  private readonly k: number;
+
+  constructor(
+    span: number,
+    private readonly p: number,
+    probes: number,
+  ) {
+    this.k = Math.max(1, Math.min(span - 1, probes));
+    this.rounds = Math.ceil(Math.log(span) / Math.log(this.k + 1));
+    this.ahead = span > 1 && p > 0 ? aheadOfBad(span, p) : 0;
   }
-  const lands = landed + found;
-  return { perRound: lands / (1 + bisecting), waste: (doomed + probing) / Math.max(lands, 1e-9) };
+
+  /** Adds a state of `size` items (1 or the span) at the end of the chain. */
+  add(size: number): void {
+    const pass = (1 - this.p) ** size;
+    this.doomed += 1 - this.all;
+    const first = this.all * (1 - pass); // this state is the first to fail
+    if (size > 1 && this.p > 0) {
+      this.bisecting += first * this.rounds;
+      this.found += first * this.ahead;
+      this.probing += first * this.rounds * ((this.k - 1) / 2);
+    }
+    this.all *= pass;
+    this.landed += size * this.all;
+  }
+
+  model(): RoundModel {
+    const lands = this.landed + this.found;
+    return { perRound: lands / (1 + this.bisecting), waste: (this.doomed + this.probing) / Math.max(lands, 1e-9) };
+  }
 }
 
 /** Items ahead of the first bad one in a failed batch of `size`: E[j − 1 | a bad one among them]. */
@@ -126,30 +149,36 @@ const STICK = 1.1;
 
 /**
  * The best batch size and depth for failure rate `p`, `probes` states at once, `waiting` items
- * queued; `current`: the batch size in use (kept when the best is not STICK better).
+ * queued; `current`: the batch size in use (kept when the best is not STICK better); `maxSingles`:
+ * at most this many single states before the batches.
  */
-export function bestChoice(p: number, probes: number, waiting: number, current = 1): Choice {
+export function bestChoice(p: number, probes: number, waiting: number, current = 1, maxSingles = Number.POSITIVE_INFINITY): Choice {
   const rate = Math.round(Math.min(Math.max(p, 0.001), 0.5) * 1000) / 1000;
   const limit = Number.isFinite(probes) ? Math.max(1, Math.floor(probes)) : Number.POSITIVE_INFINITY;
   // Batch only when more items wait than the executors can give a state each (else: latency first).
   const crowded = waiting > limit;
-  const key = `${rate}/${limit}/${Math.min(waiting, 64)}/${crowded}/${current}`;
+  const key = `${rate}/${limit}/${Math.min(waiting, 64)}/${crowded}/${current}/${maxSingles}`;
   const known = memo.get(key);
   if (known) return known;
   const depth = Math.min(usefulDepth(1, rate, limit), 200);
   const nnfi = roundModel(1, rate, Math.min(limit, 200), depth);
   const budget = Math.max(WASTE_BUDGET, Number.isFinite(nnfi.waste) ? nnfi.waste : 0);
-  let best: Choice = { batch: 1, lead: 1, depth, perRound: nnfi.perRound, nnfi: nnfi.perRound, probes: limit, budget };
+  let best: Choice = { batch: 1, singles: 0, depth, perRound: nnfi.perRound, nnfi: nnfi.perRound, probes: limit, budget };
   let kept = current === 1 ? best : null;
   const allowance = WASTE_SLACK * nnfi.waste;
   // With unlimited executors there is nothing to save: one state per item.
   for (const span of Number.isFinite(limit) && crowded ? SPANS : []) {
     if (span > waiting) break;
-    for (let d = 1; d <= usefulDepth(span, rate, limit); d++) {
-      for (const lead of d > 1 && rate >= LEAD_RATE ? [span, 1] : [span]) {
-        const m = roundModel(span, rate, limit, d, lead);
+    const most = rate >= SINGLES_RATE ? Math.min(limit - 1, 199, maxSingles) : 0;
+    for (let singles = 0; singles <= most; singles++) {
+      // Every state needs USEFUL odds that all ahead of it pass; the chain is at least one batch.
+      const chain = new Chain(span, rate, limit);
+      for (let d = 1; d <= Math.min(limit, 200) && chain.all >= USEFUL; d++) {
+        chain.add(d <= singles ? 1 : span);
+        if (d <= singles) continue;
+        const m = chain.model();
         if (m.waste > allowance + 1e-9) continue;
-        const choice = { batch: span, lead, depth: d, perRound: m.perRound, nnfi: nnfi.perRound, probes: limit, budget };
+        const choice = { batch: span, singles, depth: d, perRound: m.perRound, nnfi: nnfi.perRound, probes: limit, budget };
         // Staying with the batch size in use needs no MARGIN over NNFI: only switching to it does.
         if (span === current && (!kept || m.perRound > kept.perRound)) kept = choice;
         if (m.perRound > best.perRound && m.perRound > nnfi.perRound * MARGIN) best = choice;
@@ -166,8 +195,14 @@ export function bestChoice(p: number, probes: number, waiting: number, current =
 export function choose(w: ChainWalk, probes: number): Choice {
   const a = adaptiveOf(w.q);
   const waiting = w.region.length;
-  const choice = waiting <= 1 ? { batch: 1, lead: 1, depth: 1, perRound: 1, nnfi: 1, probes, budget: WASTE_BUDGET } : bestChoice(a.rate, probes, waiting, a.batch);
-  const key = `${choice.batch}/${choice.lead}/${choice.depth}/${probes}/${waiting <= 1}/${a.rate.toFixed(3)}`;
+  // A change known to be likely bad is ahead: no long run of single states, whose chain would hold
+  // it (one state per item goes on without it, walk.ts; a batch of the head alone then batches
+  // still pays with few executors).
+  const choice =
+    waiting <= 1
+      ? { batch: 1, singles: 0, depth: 1, perRound: 1, nnfi: 1, probes, budget: WASTE_BUDGET }
+      : bestChoice(a.rate, probes, waiting, a.batch, w.presumedAhead ? 1 : undefined);
+  const key = `${choice.batch}/${choice.singles}/${choice.depth}/${probes}/${waiting <= 1}/${w.presumedAhead}/${a.rate.toFixed(3)}`;
   if (a.shown === key) return choice;
   a.shown = key;
   a.batch = choice.batch;
@@ -175,11 +210,12 @@ export function choose(w: ChainWalk, probes: number): Choice {
   const free = Number.isFinite(probes) ? `${probes} state${probes === 1 ? "" : "s"} at once` : "unlimited executors";
   if (choice.batch > 1) {
     a.mode = "batch";
-    const head = choice.lead === choice.batch ? "" : ", the head of the queue alone first";
+    const head = choice.singles === 0 ? "" : `, the first ${choice.singles === 1 ? "state" : `${choice.singles} states`} one item each`;
     a.reason = `${rate}, ${free}: batches of ${choice.batch}, ${choice.depth} deep${head} (~${choice.perRound.toFixed(1)} merges per build time vs ~${choice.nnfi.toFixed(1)} one by one)`;
   } else {
     a.mode = "nnfi";
-    a.reason = waiting <= 1 ? "one item: plain NNFI" : `${rate}, ${free}: one state per item (~${choice.nnfi.toFixed(1)} merges per build time)`;
+    const why = w.presumedAhead ? ", a change known to be likely bad ahead" : "";
+    a.reason = waiting <= 1 ? "one item: plain NNFI" : `${rate}, ${free}${why}: one state per item (~${choice.nnfi.toFixed(1)} merges per build time)`;
   }
   return choice;
 }

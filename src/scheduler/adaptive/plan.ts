@@ -81,8 +81,8 @@ function passOdds(w: ChainWalk, end: number): number {
 }
 
 /**
- * Batches: one state per `batch` items from `from` (the first one `lead` items when the chain starts
- * at the head of the queue), while executors are free (or inside the window), at most `depth` of
+ * Batches: one state per `batch` items from `from` (one per item while fewer than `singles`
+ * undecided states are ahead), while executors are free (or inside the window), at most `depth` of
  * them still to pass.
  */
 function extend(w: ChainWalk, free: number, choice: Choice, from: number, end: number): void {
@@ -97,8 +97,8 @@ function extend(w: ChainWalk, free: number, choice: Choice, from: number, end: n
   let odds = i < end ? passOdds(w, i) : 0;
   while (i < end && odds >= USEFUL && pending < choice.depth) {
     // A batch holds items that run the same jobs: its pass answers for each of them.
-    // A chain that starts at the head of the queue may test the head alone first (choice.lead).
-    const span = pending === 0 && i === 0 ? choice.lead : batch;
+    // The first undecided states of the chain test one item each (choice.singles).
+    const span = pending < choice.singles ? 1 : batch;
     let last = i;
     while (last + 1 < Math.min(i + span, end) && sameJobs(w, w.region[last + 1]!.item, w.region[i]!.item)) last++;
     const jobs = w.core.jobsOf(w.region[last]!.item).length;

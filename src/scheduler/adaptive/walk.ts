@@ -45,6 +45,11 @@ export interface ChainWalk {
   complete: boolean;
   /** A rider at the head that the passing state behind it cannot land (other jobs): test it alone. */
   uncovered: Item | null;
+  /**
+   * A change of the region is known (its own `risk`) to be at least PRESUMED_BAD: the chooser keeps
+   * one state per item, which goes on without it; a batch holding it would fail and be bisected.
+   */
+  presumedAhead: boolean;
   changed: boolean;
 }
 
@@ -58,7 +63,7 @@ type Status = "rider" | "pending" | "passed" | "failing" | "suspect" | "doomed";
  * queue order. What gets a state is the plan's choice (plan.ts), after the walk.
  */
 export function walkAdaptive(core: Core, p: ResolvedPipeline, q: QueueState): boolean {
-  const w: ChainWalk = { core, p, q, chain: [], nnfi: null, region: [], frontier: -1, stop: Number.POSITIVE_INFINITY, complete: true, uncovered: null, changed: false };
+  const w: ChainWalk = { core, p, q, chain: [], nnfi: null, region: [], frontier: -1, stop: Number.POSITIVE_INFINITY, complete: true, uncovered: null, presumedAhead: false, changed: false };
   const lead = { item: null as Item | null, blocked: false, done: false };
   const window = q.window === 0 ? Number.POSITIVE_INFINITY : q.window;
   const batch = adaptiveOf(q).batch;
@@ -96,7 +101,9 @@ export function walkAdaptive(core: Core, p: ResolvedPipeline, q: QueueState): bo
       lead.item = item;
       lead.blocked = false;
     }
-    const presumed = (status === "rider" || status === "pending") && batch === 1 && riskOf(q, item) >= PRESUMED_BAD;
+    const likelyBad = (status === "rider" || status === "pending") && riskOf(q, item) >= PRESUMED_BAD;
+    if (likelyBad && typeof item.change.risk === "number") w.presumedAhead = true;
+    const presumed = likelyBad && batch === 1;
     // Nothing behind a presumed-bad item holds it: nothing behind it is decided before it is.
     if (status === "suspect" || (presumed && lead.item === item)) lead.blocked = true;
     if (presumed) hold = true;

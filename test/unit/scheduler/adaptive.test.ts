@@ -209,18 +209,17 @@ describe("the chooser", () => {
       for (const c of [1, 4, 16]) {
         const ch = bestChoice(p, c, 500);
         const nnfi = roundModel(1, p, c, ch.batch === 1 ? ch.depth : Math.min(c, 200));
-        expect(roundModel(ch.batch, p, c, ch.depth, ch.lead).waste).toBeLessThanOrEqual(2 * nnfi.waste + 1e-9);
+        expect(roundModel(ch.batch, p, c, ch.depth, ch.singles).waste).toBeLessThanOrEqual(2 * nnfi.waste + 1e-9);
       }
     }
   });
 
   it("keeps the batch size in use unless another is clearly better, and leaves it when few wait", () => {
-    // At 16% on four executors the model rates batches of 5 about as high as one state per item:
+    // At 18% on four executors the model rates batches of 5 about as high as one state per item:
     // a chooser coming from NNFI does not switch (MARGIN), one batching by 5 does not switch back.
-    expect(bestChoice(0.16, 4, 100, 1).batch).toBe(1);
-    expect(bestChoice(0.16, 4, 100, 5)).toMatchObject({ batch: 5 });
+    expect(bestChoice(0.18, 4, 100, 1).batch).toBe(1);
+    expect(bestChoice(0.18, 4, 100, 5)).toMatchObject({ batch: 5 });
     // Far from it, the best is taken whatever is in use.
-    expect(bestChoice(0.3, 4, 100, 5).batch).toBe(1);
     expect(bestChoice(0.02, 1, 100, 1).batch).toBeGreaterThan(4);
     // Not crowded: one state per item, whatever was in use.
     expect(bestChoice(0.1, 4, 4, 4).batch).toBe(1);
@@ -239,17 +238,21 @@ describe("the chooser", () => {
     expect(bestChoice(0.02, 50, 500).budget).toBe(WASTE_BUDGET);
   });
 
-  it("tests the head of the queue alone first when the model says so, from a 5% failure rate", () => {
+  it("starts a chain of batches with single states when the model says so, from a 5% failure rate", () => {
     // 10%, four executors: the head alone, then batches of 5 (no round of bisection when the head fails).
-    expect(bestChoice(0.1, 4, 500)).toMatchObject({ lead: 1, batch: 5, depth: 4 });
+    expect(bestChoice(0.1, 4, 500)).toMatchObject({ singles: 1, batch: 5, depth: 4 });
+    // 5%, sixteen: fourteen single states, then two batches of 16 reach further than one state per item.
+    expect(bestChoice(0.05, 16, 500)).toMatchObject({ singles: 14, batch: 16, depth: 16 });
+    expect(roundModel(16, 0.05, 16, 16, 14).perRound).toBeGreaterThan(1.1 * roundModel(1, 0.05, 16, 16).perRound);
+    // With a change known to be likely bad ahead, at most the head alone (one state per item goes on without it).
+    expect(bestChoice(0.05, 16, 500, 1, 1).singles).toBeLessThanOrEqual(1);
     expect(roundModel(5, 0.1, 4, 4, 1).perRound).toBeGreaterThan(roundModel(5, 0.1, 4, 4).perRound);
     expect(roundModel(5, 0.1, 4, 4, 1).waste).toBeLessThan(roundModel(5, 0.1, 4, 4).waste);
-    // Below LEAD_RATE the first state is a batch like the others.
-    const low = bestChoice(0.02, 4, 500);
-    expect(low.lead).toBe(low.batch);
+    // Below SINGLES_RATE every state is a batch.
+    expect(bestChoice(0.02, 4, 500).singles).toBe(0);
   });
 
-  it("after a reset at the head, the chain starts with the new head alone, then batches", () => {
+  it("after a reset at the head, the chain starts with single states, then batches", () => {
     const ids = Array.from({ length: 24 }, (_, i) => `c${i}`);
     const { outcome, commands } = sim(`
 name: lead
@@ -261,8 +264,10 @@ breaks: [{job: t, change: c0}]
 `);
     expect(outcome.reported.c0).toBe(-1);
     expect(outcome.merged).toEqual(ids.slice(1));
-    // The first builds after c0 is voted down: c1 alone, then c2..c6 as one batch.
+    // The first builds after c0 is voted down (measured rate 18%: three single states, then
+    // batches of 5): c1, c2 and c3 alone, then c4..c8 as one batch.
     const after = commands.slice(commands.findIndex((c) => c.type === "report" && c.change.id === "c0"));
-    expect(of(after, "start-build").slice(0, 2).map((b) => b.covers)).toEqual([["c1"], ["c2", "c3", "c4", "c5", "c6"]]);
+    const covers = of(after, "start-build").slice(0, 4).map((b) => b.covers);
+    expect(covers).toEqual([["c1"], ["c2"], ["c3"], ["c4", "c5", "c6", "c7", "c8"]]);
   });
 });
