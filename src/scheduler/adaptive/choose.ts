@@ -122,6 +122,10 @@ class Chain {
     this.landed += size * this.all;
   }
 
+  copy(): Chain {
+    return Object.assign(Object.create(Chain.prototype) as Chain, this);
+  }
+
   model(): RoundModel {
     const lands = this.landed + this.found;
     return { perRound: lands / (1 + this.bisecting), waste: (this.doomed + this.probing) / Math.max(lands, 1e-9) };
@@ -170,12 +174,14 @@ export function bestChoice(p: number, probes: number, waiting: number, current =
   for (const span of Number.isFinite(limit) && crowded ? SPANS : []) {
     if (span > waiting) break;
     const most = rate >= SINGLES_RATE ? Math.min(limit - 1, 199, maxSingles) : 0;
-    for (let singles = 0; singles <= most; singles++) {
-      // Every state needs USEFUL odds that all ahead of it pass; the chain is at least one batch.
-      const chain = new Chain(span, rate, limit);
-      for (let d = 1; d <= Math.min(limit, 200) && chain.all >= USEFUL; d++) {
-        chain.add(d <= singles ? 1 : span);
-        if (d <= singles) continue;
+    // The chain of `singles` single states, grown one at a time; each is then continued with batches.
+    const head = new Chain(span, rate, limit);
+    // Every state needs USEFUL odds that all ahead of it pass; the chain is at least one batch.
+    for (let singles = 0; singles <= most && head.all >= USEFUL; singles++) {
+      if (singles > 0) head.add(1);
+      const chain = head.copy();
+      for (let d = singles + 1; d <= Math.min(limit, 200) && chain.all >= USEFUL; d++) {
+        chain.add(span);
         const m = chain.model();
         if (m.waste > allowance + 1e-9) continue;
         const choice = { batch: span, singles, depth: d, perRound: m.perRound, nnfi: nnfi.perRound, probes: limit, budget };
