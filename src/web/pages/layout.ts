@@ -7,7 +7,8 @@ type Body = HtmlEscapedString | Promise<HtmlEscapedString>;
 /**
  * The page frame shared by every server-rendered page. With a health report that has problems,
  * a banner (role="alert", one line per problem) sits above the page; web/status.js keeps it current
- * on the live status page.
+ * on the live status page. web/admin.js, on every page, adds sign-in or sign-out to the header and,
+ * for an admin session, the admin buttons.
  */
 export function layout(title: string, body: Body, health?: HealthReport | null) {
   return html`<!doctype html>
@@ -21,6 +22,7 @@ export function layout(title: string, body: Body, health?: HealthReport | null) 
 <body>
 <header><h1><a href="/">gatebox</a></h1><nav><a href="/">Status</a><a href="/builds">Builds</a><a href="/history">History</a></nav></header>
 ${healthBanner(health)}<main>${body}</main>
+<script src="/assets/admin.js" defer></script>
 </body>
 </html>`;
 }
