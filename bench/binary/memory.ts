@@ -53,8 +53,19 @@ projects:
 const proc = spawn(bin, ["serve", "--config", join(dir, "gatebox.yaml")], {
   cwd: dir,
   env: { ...process.env, GATEBOX_GERRIT_PASSWORD: sim.ci.password },
-  stdio: ["ignore", "ignore", process.env.GATEBOX_BENCH_STDERR ? "inherit" : "ignore"],
+  stdio: ["ignore", "ignore", "pipe"],
 });
+let output = "";
+proc.stderr?.on("data", (d) => {
+  output = (output + String(d)).slice(-20_000);
+});
+let exited: number | null | undefined;
+proc.on("exit", (code) => {
+  exited = code;
+});
+const alive = () => {
+  if (exited !== undefined) throw new Error(`gatebox serve exited (${exited}):\n${output.slice(-4000)}`);
+};
 const memory = async () => {
   const status = await Bun.file(`/proc/${proc.pid}/status`).text();
   const kb = (key: string) => Number(/(\d+) kB/.exec(status.split("\n").find((l) => l.startsWith(key)) ?? "")?.[1] ?? 0);
@@ -78,6 +89,7 @@ try {
   }
   let peak = 0;
   for (;;) {
+    alive();
     peak = Math.max(peak, (await memory()).rss);
     const merged = numbers.filter((n) => sim.change(n).status === "MERGED").length;
     if (merged === numbers.length) break;
@@ -87,11 +99,14 @@ try {
   const took = (performance.now() - t0) / 1000;
   console.log(`${CHANGES} changes through check and gate (${CHANGES * 2} builds) in ${took.toFixed(0)} s; RSS peak seen ${mb(peak)}`);
   await Bun.sleep(IDLE_S * 1000);
+  alive();
   const after = await memory();
   console.log(`idle ${IDLE_S} s after the last merge: RSS ${mb(after.rss)} (anonymous ${mb(after.anon)}, the binary's pages ${mb(after.file)}; high-water mark ${mb(after.hwm)})`);
 } finally {
-  proc.kill("SIGTERM");
-  await new Promise((r) => proc.on("exit", r));
+  if (exited === undefined) {
+    proc.kill("SIGTERM");
+    await new Promise((r) => proc.on("exit", r));
+  }
   await sim.stop();
   rmSync(dir, { recursive: true, force: true });
 }
