@@ -89,6 +89,13 @@
 <ul class="jobs">${it.jobs.map((j) => job(j, drift)).join("")}</ul></li>`;
   }
 
+  // An adaptive queue's mode and why (docs/strategy.md); `gatebox status` prints the same line.
+  function strategy(s) {
+    if (!s) return "";
+    const mode = s.mode === "batch" ? `batch of ${s.batch}` : s.mode === "hedge" ? `one state per item, ${s.hedges} hedge${s.hedges === 1 ? "" : "s"}` : "one state per item";
+    return `<p class="strategy muted" data-mode="${esc(s.mode)}">adaptive: ${esc(mode)} — ${esc(s.reason)}</p>`;
+  }
+
   function pipeline(p, f, drift) {
     const filtering = Boolean(f.change || f.project || f.owner);
     const queues = p.queues
@@ -97,7 +104,7 @@
         const shown = q.items.filter((i) => matches(i, f));
         if (filtering && shown.length === 0) return "";
         const win = p.manager === "independent" ? "" : ` <span class="muted">window ${q.window || "∞"}</span>`;
-        return `<div class="queue" data-queue="${esc(q.name)}"><h3>${esc(q.name)}${win}</h3>${
+        return `<div class="queue" data-queue="${esc(q.name)}"><h3>${esc(q.name)}${win}</h3>${strategy(q.strategy)}${
           shown.length ? `<ol class="tree">${shown.map((i) => item(i, byId, drift)).join("")}</ol>` : '<p class="muted">empty</p>'
         }</div>`;
       })

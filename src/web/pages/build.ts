@@ -26,7 +26,29 @@ function artifactList(artifacts: Artifact[]) {
 <ul class="artifacts" id="artifacts">${artifacts.map((a) => html`<li><a href="${a.url}">${a.path}</a> <span class="muted">${sizeText(a.size)}</span></li>`)}</ul>`;
 }
 
-export function buildPage(found: Found, live: boolean, artifacts: Artifact[] = []) {
+/** The job's record over its latest builds (src/store/flaky-queries.ts `jobRecord`). */
+export interface JobFlakyRecord {
+  builds: number;
+  flaky: number;
+  flakyRate: number;
+}
+
+/** retry-flaky (docs/jobs.md): whether this build was run again, and how flaky its job has been. */
+function flakyFacts(b: Found["build"], record: JobFlakyRecord | undefined) {
+  const mark =
+    b.flakyRetries === 0
+      ? ""
+      : b.flaky
+        ? html`<dt>Retried</dt><dd class="warn" id="build-flaky">flaky: failed, then passed on retry</dd>`
+        : html`<dt>Retried</dt><dd id="build-retried">${b.flakyRetries} time${b.flakyRetries === 1 ? "" : "s"} on the same state${b.result === "SUCCESS" ? "" : ", and failed again"}</dd>`;
+  const rate =
+    record && record.builds > 0
+      ? html`<dt>Flaky</dt><dd id="job-flaky-rate">${b.job}: flaky rate ${(record.flakyRate * 100).toFixed(0)}% (${record.flaky} of its last ${record.builds} builds)</dd>`
+      : "";
+  return html`${mark}${rate}`;
+}
+
+export function buildPage(found: Found, live: boolean, artifacts: Artifact[] = [], record?: JobFlakyRecord) {
   const b = found.build;
   const id = encodeURIComponent(b.id);
   const duration = b.startedAt !== null && b.finishedAt !== null ? formatDuration(b.finishedAt - b.startedAt) : live ? "running" : "—";
@@ -44,6 +66,7 @@ ${b.containerId ? html`<dt>${/^\d+$/.test(b.containerId) ? "Process" : "Containe
 <dt>Started</dt><dd>${when(b.startedAt)}</dd>
 <dt>Duration</dt><dd>${duration}</dd>
 <dt>Voting</dt><dd>${b.voting ? "yes" : "no"}</dd>
+${flakyFacts(b, record)}
 </dl>
 <h3>Tested on</h3>
 ${

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import { jobHistory, listBuildsets, queueTimes } from "../../store/history-queries.ts";
+import { jobRecord } from "../../store/flaky-queries.ts";
 import { getBuild, listBuilds } from "../../store/queries.ts";
 import { changeNumber, loadChange } from "../api/change-routes.ts";
 import { buildId, historyFilter, oneOf, optionalInt, optionalString, RESULTS } from "../api/params.ts";
@@ -44,7 +45,7 @@ export function pageRoutes(ctx: WebContext, status: StatusSource): Hono {
     const id = buildId(c.req.param("id"));
     const found = getBuild(ctx.db, id);
     if (!found) return c.html(layout("No such build", notFound(`There is no build ${id}.`), health()), 404);
-    return c.html(layout(`${found.build.job} ${found.build.id}`, buildPage(found, ctx.consoles.isLive(id), listArtifacts(ctx.dataDir, id)), health()));
+    return c.html(layout(`${found.build.job} ${found.build.id}`, buildPage(found, ctx.consoles.isLive(id), listArtifacts(ctx.dataDir, id), jobRecord(ctx.db, found.build.job)), health()));
   });
 
   app.get("/changes/:number", async (c) => {
