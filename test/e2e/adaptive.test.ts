@@ -9,10 +9,11 @@ import { approveInOrder, PROJECT, perTest, reviewsOf, treesVerified, until, type
 // The adaptive strategy (docs/strategy.md) through the real gate: the compiled binary, the Gerrit
 // simulator, real git and Docker. Gate builds sleep long enough for the next approvals to arrive.
 const GATE_SECONDS = 8;
+// The sleep comes first, so a broken change fails late: the changes behind it are in by then.
 const JOB = [
   `cd /work/${PROJECT}`,
-  'if [ -f BROKEN ]; then echo "tests fail: BROKEN is present"; exit 1; fi',
   `if [ "$GATEBOX_PIPELINE" = gate ]; then sleep ${GATE_SECONDS}; fi`,
+  'if [ -f BROKEN ]; then echo "tests fail: BROKEN is present"; exit 1; fi',
   'echo "all tests passed"',
 ].join("\n");
 
