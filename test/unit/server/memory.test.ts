@@ -6,7 +6,11 @@ describe("trimMemoryWhenQuiet", () => {
     let busy = false;
     let checks = 0;
     let trims = 0;
-    const stop = trimMemoryWhenQuiet(() => (checks++, busy), 5, () => trims++);
+    const busyNow = () => {
+      checks++;
+      return busy;
+    };
+    const stop = trimMemoryWhenQuiet(busyNow, 5, () => trims++);
     // Waits for n more checks of the timer (however late a loaded machine runs them).
     const checksPass = async (n: number) => {
       const target = checks + n;
