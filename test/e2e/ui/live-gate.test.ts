@@ -6,11 +6,13 @@ import { approveInOrder, PROJECT, type Running, setUp, startGatebox, until, uplo
 
 // The status and build pages in headless Chromium during a real gate run: the compiled binary,
 // the Gerrit simulator and Docker. Change 3 breaks the tests at once; the others print a line a
-// second for a while, so the page can be watched while they run.
+// second for a while (20 s: long enough that on a loaded machine the items ahead of 3 are still
+// running, and 3 still shown branched off, once all five are approved), so the page can be
+// watched while they run.
 const JOB = [
   `cd /work/${PROJECT}`,
   'if [ -f BROKEN ]; then echo "tests fail: BROKEN is present"; exit 1; fi',
-  "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo \"step $i\"; sleep 1; done",
+  "for i in $(seq 1 20); do echo \"step $i\"; sleep 1; done",
   'printf "\\033[32mall tests passed\\033[0m\\n"',
 ].join("\n");
 
@@ -40,11 +42,10 @@ it("shows the running gate as a tree with the failing change branched off, a liv
   const base = `http://127.0.0.1:${w.port}`;
   const numbers = await uploadFive(w);
   const [c1, c2, c3, c4] = numbers.map(String) as [string, string, string, string, string];
-  await approveInOrder(w, numbers, () => r);
-
   browser = await launchBrowser();
   const page = await browser.newPage();
   await page.goto(`${base}/`);
+  await approveInOrder(w, numbers, () => r);
   const gate = page.locator('[data-pipeline="gate"]');
   // Change 3 fails at once and branches off the line; 4 is then tested on 2.
   await gate.locator(`.item.branch[data-change="${c3}"]`).waitFor({ timeout: 60_000 });
@@ -72,10 +73,10 @@ it("shows the running gate as a tree with the failing change branched off, a liv
   await expect.poll(() => console_.locator("#console-state").textContent(), { timeout: 60_000 }).toBe("complete: SUCCESS");
   expect(await console_.locator("#console .ansi-fg-2").last().textContent()).toBe("all tests passed");
 
-  // The recording replays at 10×: 12 s of output in a couple of seconds.
+  // The recording replays at 10×: 20 s of output in a couple of seconds.
   const t0 = Date.now();
   await console_.click('[data-speed="10"]');
   await expect.poll(() => console_.locator("#console-state").textContent(), { timeout: 10_000 }).toBe("replay done");
   expect(Date.now() - t0).toBeLessThan(6000);
-  expect(await console_.locator("#console").textContent()).toContain("step 12");
+  expect(await console_.locator("#console").textContent()).toContain("step 20");
 }, 240_000);
