@@ -4,10 +4,11 @@
  * where a fresh one sits at ~80 (bench/binary/memory.ts). A full collection followed by
  * `Bun.shrink()` (release unused pages) brings it back to ~88. A full collection stops the event
  * loop for tens of milliseconds on a loaded machine, so it runs only when the gate is quiet (no
- * build in flight), once per quiet spell: checked every 30 s, it trims at the first check after
- * start and at the first quiet check after a busy one.
+ * build in flight), once per quiet spell: checked 5 s after start (what loading the modules left
+ * behind) and then every 30 s, it trims at the first quiet check after a busy one.
  */
 export const TRIM_CHECK_MS = 30_000;
+export const TRIM_FIRST_MS = 5_000;
 
 function trimNow(): void {
   Bun.gc(true);
@@ -15,9 +16,9 @@ function trimNow(): void {
 }
 
 /** Starts the trimming; returns its stop (idempotent). `busy`: whether builds are in flight. */
-export function trimMemoryWhenQuiet(busy: () => boolean, everyMs = TRIM_CHECK_MS, trim = trimNow): () => void {
+export function trimMemoryWhenQuiet(busy: () => boolean, everyMs = TRIM_CHECK_MS, trim = trimNow, firstMs = Math.min(TRIM_FIRST_MS, everyMs)): () => void {
   let dirty = true;
-  const timer = setInterval(() => {
+  const check = () => {
     if (busy()) {
       dirty = true;
       return;
@@ -25,7 +26,13 @@ export function trimMemoryWhenQuiet(busy: () => boolean, everyMs = TRIM_CHECK_MS
     if (!dirty) return;
     dirty = false;
     trim();
-  }, everyMs);
+  };
+  const first = setTimeout(check, firstMs);
+  const timer = setInterval(check, everyMs);
+  first.unref();
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    clearTimeout(first);
+    clearInterval(timer);
+  };
 }
