@@ -58,6 +58,7 @@ const proc = spawn(bin, ["serve", "--config", join(dir, "gatebox.yaml")], {
 let output = "";
 proc.stderr?.on("data", (d) => {
   output = (output + String(d)).slice(-20_000);
+  if (process.env.GATEBOX_BENCH_STDERR) process.stderr.write(String(d));
 });
 let exited: number | null | undefined;
 proc.on("exit", (code) => {

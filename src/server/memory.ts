@@ -5,9 +5,9 @@
  * `Bun.shrink()` (release unused pages) brings it back to ~88. A full collection stops the event
  * loop for tens of milliseconds on a loaded machine, so it runs only when the gate is quiet (no
  * build in flight), once per quiet spell: checked 5 s after start (what loading the modules left
- * behind) and then every 30 s, it trims at the first quiet check after a busy one.
+ * behind) and then every 10 s, it trims at the first quiet check after a busy one.
  */
-export const TRIM_CHECK_MS = 30_000;
+export const TRIM_CHECK_MS = 10_000;
 export const TRIM_FIRST_MS = 5_000;
 
 function trimNow(): void {
