@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../support/binary.ts";
 
 // A newcomer's first steps: a fresh clone of the committed HEAD, `npm ci` from the npm cache (no
-// network), then `npx gatebox …`. The clone sits alone in a temporary folder: no ../shared beside it.
+// network), then `npx gatebox …`. The clone sits alone in a temporary folder: nothing from outside the repository beside it.
 let top: string;
 let clone: string;
 let npmCache: string;
