@@ -5,7 +5,7 @@ import type { RunningServer } from "../../../src/server/server.ts";
 import type { ChangeJson } from "../../../src/web/change-view.ts";
 import { launchBrowser, type TestBrowser } from "../../support/browser.ts";
 import type { GerritSimulator } from "../../support/gerrit/simulator.ts";
-import { serverPerTest } from "../../integration/server/support.ts";
+import { gateOnlyConfig, serverPerTest } from "../../integration/server/support.ts";
 
 /**
  * The change page in headless Chromium: a real server (real git, Docker, SQLite) against the Gerrit
@@ -16,17 +16,7 @@ const env = serverPerTest("change-ui");
 const SHOTS = join(import.meta.dirname, "../../../docs/screenshots");
 
 // A change carrying SLOW keeps its build running long enough to be seen in the queue.
-const CONFIG = `
-pipelines:
-  - name: gate
-    manager: dependent
-    trigger: {gerrit: [{event: comment-added, approval: {Workflow: 1}}]}
-    require: {gerrit: {approvals: {Code-Review: 2, Workflow: 1}}}
-    success: {gerrit: {labels: {Verified: 2}, submit: true}}
-    failure: {gerrit: {labels: {Verified: -2}}}
-jobs: [{name: unit, image: gatebox-test/busybox:latest, run: "cd /work/org/p; if [ -f SLOW ]; then sleep 20; fi"}]
-projects: [{name: org/p, gate: {jobs: [unit]}}]
-`;
+const CONFIG = gateOnlyConfig("cd /work/org/p; if [ -f SLOW ]; then sleep 20; fi");
 
 let browser: TestBrowser;
 const violations: string[] = [];

@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
 import type { RunningServer } from "../../../src/server/server.ts";
 import type { ChangeJson } from "../../../src/web/change-view.ts";
-import { serverPerTest } from "./support.ts";
+import { gateOnlyConfig, serverPerTest } from "./support.ts";
 
 /**
  * GET /api/changes/N through a real server against the Gerrit simulator: the reasons a change is in
@@ -10,17 +10,7 @@ import { serverPerTest } from "./support.ts";
  */
 const env = serverPerTest("change-page");
 
-const GATE_ONLY = `
-pipelines:
-  - name: gate
-    manager: dependent
-    trigger: {gerrit: [{event: comment-added, approval: {Workflow: 1}}]}
-    require: {gerrit: {approvals: {Code-Review: 2, Workflow: 1}}}
-    success: {gerrit: {labels: {Verified: 2}, submit: true}}
-    failure: {gerrit: {labels: {Verified: -2}}}
-jobs: [{name: unit, image: gatebox-test/busybox:latest, run: "true"}]
-projects: [{name: org/p, gate: {jobs: [unit]}}]
-`;
+const GATE_ONLY = gateOnlyConfig("true");
 
 async function change(server: RunningServer, n: number | string): Promise<{ status: number; body: ChangeJson & { error?: string } }> {
   const res = await fetch(`${server.url}/api/changes/${n}`);

@@ -54,3 +54,18 @@ ${rest}`,
     },
   };
 }
+
+/** A config holding one gate (Code-Review +2 and Workflow +1, votes Verified ±2, submits) whose job `unit` runs `run` for org/p. */
+export function gateOnlyConfig(run: string): string {
+  return `
+pipelines:
+  - name: gate
+    manager: dependent
+    trigger: {gerrit: [{event: comment-added, approval: {Workflow: 1}}]}
+    require: {gerrit: {approvals: {Code-Review: 2, Workflow: 1}}}
+    success: {gerrit: {labels: {Verified: 2}, submit: true}}
+    failure: {gerrit: {labels: {Verified: -2}}}
+jobs: [{name: unit, image: gatebox-test/busybox:latest, run: ${JSON.stringify(run)}}]
+projects: [{name: org/p, gate: {jobs: [unit]}}]
+`;
+}
