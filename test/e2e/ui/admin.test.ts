@@ -1,9 +1,6 @@
-import type { Hono } from "hono";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createApp } from "../../../src/web/app.ts";
-import type { WebContext } from "../../../src/web/context.ts";
-import { webHosts } from "../../../src/web/hosts.ts";
+import { serveApp } from "./serve-app.ts";
 import { launchBrowser, type TestBrowser } from "../../support/browser.ts";
 import { createFixture, type Fixture, failSecondItem, TOKEN } from "../../integration/web/fixture.ts";
 
@@ -21,19 +18,10 @@ let browser: TestBrowser;
 const lines: string[] = [];
 const violations: string[] = [];
 
-function serve(ctx: WebContext): ReturnType<typeof Bun.serve> {
-  let app: Hono | null = null;
-  const srv = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req, s) => app!.fetch(req, s), idleTimeout: 60 });
-  const port = srv.port as number;
-  const url = `http://127.0.0.1:${port}`;
-  app = createApp({ ...ctx, webUrl: url, allowedHosts: webHosts({ url, listen: { host: "127.0.0.1", port } }) });
-  return srv;
-}
-
 beforeAll(async () => {
   f = createFixture();
   failSecondItem(f);
-  server = serve({ ...f.ctx, log: (l) => lines.push(l) });
+  server = serveApp({ ...f.ctx, log: (l) => lines.push(l) }, true);
   base = `http://127.0.0.1:${server.port}`;
   // Another origin on the same host (another port): what a page an attacker got onto this
   // machine would be. Same site, so the browser sends the SameSite=Strict cookie with its form.

@@ -1,8 +1,5 @@
-import type { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../../src/web/app.ts";
-import type { WebContext } from "../../../src/web/context.ts";
-import { webHosts } from "../../../src/web/hosts.ts";
+import { serveApp } from "./serve-app.ts";
 import { launchBrowser, type TestBrowser } from "../../support/browser.ts";
 import { createFixture, type Fixture } from "../../integration/web/fixture.ts";
 
@@ -14,17 +11,9 @@ let f: Fixture;
 let server: ReturnType<typeof Bun.serve>;
 let browser: TestBrowser;
 
-function serve(ctx: WebContext): ReturnType<typeof Bun.serve> {
-  let app: Hono | null = null;
-  const srv = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req, s) => app!.fetch(req, s), idleTimeout: 60 });
-  const port = srv.port as number;
-  app = createApp({ ...ctx, allowedHosts: webHosts({ url: `http://127.0.0.1:${port}`, listen: { host: "127.0.0.1", port } }) });
-  return srv;
-}
-
 beforeAll(async () => {
   f = createFixture();
-  server = serve(f.ctx);
+  server = serveApp(f.ctx);
   browser = await launchBrowser();
 });
 afterAll(async () => {

@@ -1,11 +1,8 @@
 import { join } from "node:path";
-import type { Hono } from "hono";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConsoleHub } from "../../../src/logs/console-hub.ts";
-import { createApp } from "../../../src/web/app.ts";
-import type { WebContext } from "../../../src/web/context.ts";
-import { webHosts } from "../../../src/web/hosts.ts";
+import { serveApp } from "./serve-app.ts";
 import { CHROMIUM, launchBrowser, type TestBrowser } from "../../support/browser.ts";
 import { createFixture, type Fixture, failSecondItem } from "../../integration/web/fixture.ts";
 
@@ -23,19 +20,10 @@ let browser: TestBrowser;
 /** What Chromium said about the Content Security Policy (it logs each refusal). */
 const violations: string[] = [];
 
-/** Serves an app the way server.ts does: the allow-list is built from the port actually bound. */
-function serve(ctx: WebContext): ReturnType<typeof Bun.serve> {
-  let app: Hono | null = null;
-  const srv = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req, s) => app!.fetch(req, s), idleTimeout: 60 });
-  const port = srv.port as number;
-  app = createApp({ ...ctx, allowedHosts: webHosts({ url: `http://127.0.0.1:${port}`, listen: { host: "127.0.0.1", port } }) });
-  return srv;
-}
-
 beforeAll(async () => {
   f = createFixture();
   failSecondItem(f);
-  server = serve(f.ctx);
+  server = serveApp(f.ctx);
   base = `http://127.0.0.1:${server.port}`;
   browser = await launchBrowser();
   browser.context.on("console", (msg) => {
@@ -101,7 +89,7 @@ describe("status page", () => {
 describe("status page, a gate whose window holds only the head", () => {
   it("draws the items outside the window waiting in line, and a failing head branched off", async () => {
     const g = createFixture({ gateWindow: 1 });
-    const srv = serve(g.ctx);
+    const srv = serveApp(g.ctx);
     const page = await browser.newPage();
     try {
       await page.goto(`http://127.0.0.1:${srv.port}/`);
