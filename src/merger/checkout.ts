@@ -1,6 +1,5 @@
 import { dirname, join } from "node:path";
-import { InfraError } from "../errors.ts";
-import { baseEnv, redact } from "./git.ts";
+import { redact, runGit } from "./git.ts";
 import type { ProjectState } from "./types.ts";
 
 export interface CheckoutOptions {
@@ -32,7 +31,7 @@ export async function checkoutInto(
   dest: string,
   options: CheckoutOptions = {},
 ): Promise<void> {
-  await git(dirname(dest), ["init", "--quiet", "--template=", `--initial-branch=${state.branch}`, dest]);
+  await runGit(dirname(dest), ["init", "--quiet", "--template=", `--initial-branch=${state.branch}`, dest]);
   const tags = await reachableTags(mirror, state.commit);
   const tips = [state.commit, ...tags.map((tag) => tag.sha)];
   const pack = join(dest, ".git", "objects", "pack", "pack");
@@ -40,17 +39,17 @@ export async function checkoutInto(
   const halves = await Promise.allSettled([
     // --use-bitmap-index: on by default only for --stdout; the mirror's bitmap (RepoCache.maintain)
     // spares walking every tree of the history (5,000 commits: 0.36 s instead of 1.8 s).
-    git(mirror, ["pack-objects", "--quiet", "--revs", "--use-bitmap-index", "--window=0", "--delta-base-offset", pack], `${tips.join("\n")}\n`),
-    git(mirror, [`--git-dir=${mirror}`, `--work-tree=${dest}`, "read-tree", "--reset", "-u", state.commit], undefined, {
-      GIT_INDEX_FILE: join(dest, ".git", "index"),
+    runGit(mirror, ["pack-objects", "--quiet", "--revs", "--use-bitmap-index", "--window=0", "--delta-base-offset", pack], { stdin: `${tips.join("\n")}\n` }),
+    runGit(mirror, [`--git-dir=${mirror}`, `--work-tree=${dest}`, "read-tree", "--reset", "-u", state.commit], {
+      env: { GIT_INDEX_FILE: join(dest, ".git", "index") },
     }),
   ]);
   // Both have ended (a failed workspace is deleted next: nothing may still be writing to it).
   for (const half of halves) if (half.status === "rejected") throw half.reason;
   const refs = [`create refs/heads/${state.branch} ${state.commit}`, ...tags.map((tag) => `create ${tag.ref} ${tag.sha}`)];
-  await git(dest, ["-c", "core.logAllRefUpdates=false", "update-ref", "--stdin"], `${refs.join("\n")}\n`);
-  if (tags.length > 0) await git(dest, ["pack-refs", "--all"]);
-  if (options.origin !== undefined) await git(dest, ["remote", "add", "origin", publicUrl(options.origin)]);
+  await runGit(dest, ["-c", "core.logAllRefUpdates=false", "update-ref", "--stdin"], { stdin: `${refs.join("\n")}\n` });
+  if (tags.length > 0) await runGit(dest, ["pack-refs", "--all"]);
+  if (options.origin !== undefined) await runGit(dest, ["remote", "add", "origin", publicUrl(options.origin)]);
 }
 
 /**
@@ -65,16 +64,16 @@ export async function advanceCheckout(mirror: string, from: string, state: Pick<
   const tags = await reachableTags(mirror, state.commit);
   const pack = join(dest, ".git", "objects", "pack", "pack");
   const revs = [state.commit, ...tags.map((tag) => tag.sha), `^${from}`];
-  await git(mirror, ["pack-objects", "--quiet", "--revs", "--window=0", "--delta-base-offset", pack], `${revs.join("\n")}\n`);
-  await git(dest, ["read-tree", "-m", "-u", from, state.commit]);
+  await runGit(mirror, ["pack-objects", "--quiet", "--revs", "--window=0", "--delta-base-offset", pack], { stdin: `${revs.join("\n")}\n` });
+  await runGit(dest, ["read-tree", "-m", "-u", from, state.commit]);
   const refs = [`update refs/heads/${state.branch} ${state.commit}`, ...tags.map((tag) => `update ${tag.ref} ${tag.sha}`)];
-  await git(dest, ["-c", "core.logAllRefUpdates=false", "update-ref", "--stdin"], `${refs.join("\n")}\n`);
-  if (tags.length > 0) await git(dest, ["pack-refs", "--all"]);
+  await runGit(dest, ["-c", "core.logAllRefUpdates=false", "update-ref", "--stdin"], { stdin: `${refs.join("\n")}\n` });
+  if (tags.length > 0) await runGit(dest, ["pack-refs", "--all"]);
 }
 
 /** The mirror's tags whose commits are in `commit`'s history (what `git describe` looks for). */
 async function reachableTags(mirror: string, commit: string): Promise<{ ref: string; sha: string }[]> {
-  const out = await git(mirror, ["for-each-ref", `--merged=${commit}`, "--format=%(objectname) %(refname)", "refs/tags/"]);
+  const out = await runGit(mirror, ["for-each-ref", `--merged=${commit}`, "--format=%(objectname) %(refname)", "refs/tags/"]);
   return out
     .split("\n")
     .filter(Boolean)
@@ -87,30 +86,4 @@ async function reachableTags(mirror: string, commit: string): Promise<{ ref: str
 /** A URL with any user name and password removed: a workspace's config must carry no credentials. */
 export function publicUrl(url: string): string {
   return redact(url).replace(/^([a-z][a-z0-9+.-]*:\/\/)\*\*\*@/i, "$1");
-}
-
-/**
- * `git <args>` in `cwd` with the hermetic environment, `stdin` fed in; stdout, or InfraError.
- * Bun.spawn rather than GitRunner: simple-git cannot feed stdin.
- */
-async function git(cwd: string, args: readonly string[], stdin?: string, env: Record<string, string> = {}): Promise<string> {
-  let child: Bun.Subprocess<"ignore" | Uint8Array, "pipe", "pipe">;
-  try {
-    child = Bun.spawn(["git", ...args], {
-      cwd,
-      stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
-      stdout: "pipe",
-      stderr: "pipe",
-      env: { ...baseEnv(), ...env },
-    });
-  } catch (error) {
-    // A missing directory (a project not in the cache) fails the spawn itself.
-    throw new InfraError(`cannot run git in ${cwd}: ${(error as Error).message}`, 1, { cause: error });
-  }
-  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-  if (code !== 0) {
-    const what = args.find((arg) => !arg.startsWith("-") && !arg.includes("="));
-    throw new InfraError(`git ${what} failed in ${cwd}: ${redact(err.trim()) || `exit status ${code}`}`);
-  }
-  return out;
 }

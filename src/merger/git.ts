@@ -1,62 +1,61 @@
-import { type SimpleGit, simpleGit } from "simple-git";
 import { InfraError } from "../errors.ts";
 
 /**
- * A thin runner over the real git binary (through simple-git) for one repository directory.
+ * How the merger runs the real git binary: one spawn per command, with a minimal, hermetic
+ * environment. The user's global and system git config are ignored (a stray `core.hooksPath` or
+ * `url.insteadOf` must not change what we test), and extra variables (credentials as
+ * `GIT_CONFIG_*`, commit identities) are passed per command so nothing secret is ever written to
+ * disk or put on a command line. Any failure is an InfraError whose message is redacted of URL
+ * credentials.
  *
- * Every command runs with a minimal, hermetic environment: the user's global and system git
- * config are ignored (a stray `core.hooksPath` or `url.insteadOf` must not change what we test),
- * and extra variables (credentials as `GIT_CONFIG_*`, commit identities, `GIT_INDEX_FILE`) are
- * passed per command so nothing secret is ever written to disk or put on a command line.
- * Any non-zero exit is an InfraError whose message is redacted of URL credentials.
+ * Spawned directly (Bun.spawn), not through simple-git: simple-git waits 50 ms after every
+ * command that prints nothing (its completion detection), and a merge runs four such commands
+ * (fetch, for-each-ref, rev-list, update-ref): 200 of the 250 ms between an enqueue and its
+ * build's start (docs/performance.md, "Builds starting"). It could not feed stdin either.
  */
+export interface GitOptions {
+  /** Variables added to the hermetic environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Written to the command's stdin (else stdin is closed). */
+  readonly stdin?: string;
+  /** Exit status 1 is an answer, not a failure (merge-tree's "conflicts"). */
+  readonly lenient?: boolean;
+}
+
+/** Runs `git <args>` in `cwd` and returns its stdout; InfraError on a failure or a missing `cwd`. */
+export async function runGit(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<string> {
+  let child: Bun.Subprocess<"ignore" | Uint8Array, "pipe", "pipe">;
+  try {
+    child = Bun.spawn(["git", ...args], {
+      cwd,
+      stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...baseEnv(), ...options.env },
+    });
+  } catch (error) {
+    // A missing directory (a project not in the cache) fails the spawn itself.
+    throw new InfraError(`cannot run git in ${cwd}: ${(error as Error).message}`, 1, { cause: error });
+  }
+  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  if (code === 0 || (code === 1 && options.lenient)) return out;
+  throw new InfraError(`git ${describe(args)} failed in ${cwd}: ${redact(err.trim()) || `exit status ${code}`}`);
+}
+
+/** `runGit` for one repository directory. */
 export class GitRunner {
   constructor(readonly dir: string) {}
 
   /** Runs `git <args>` and returns stdout; throws InfraError on any non-zero exit. */
-  async run(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<string> {
-    try {
-      return await client(this.dir, env, true).raw([...args]);
-    } catch (error) {
-      throw new InfraError(`git ${describe(args)} failed in ${this.dir}: ${redact(messageOf(error))}`, 1, {
-        cause: error,
-      });
-    }
+  run(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<string> {
+    return runGit(this.dir, args, { env });
   }
 
-  /**
-   * Runs a command whose exit status 1 carries meaning (merge-tree's "conflicts") and returns its
-   * stdout either way; only failures that print to stderr (exit 128 and the like) throw.
-   */
-  async runLenient(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<string> {
-    try {
-      return await client(this.dir, env, false).raw([...args]);
-    } catch (error) {
-      throw new InfraError(`git ${describe(args)} failed in ${this.dir}: ${redact(messageOf(error))}`, 1, {
-        cause: error,
-      });
-    }
+  /** Runs a command whose exit status 1 carries meaning (merge-tree's "conflicts"): stdout either way. */
+  runLenient(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<string> {
+    return runGit(this.dir, args, { env, lenient: true });
   }
 }
-
-/** Every `GIT_*` variable this module passes; simple-git drops or refuses any other. */
-const ALLOWED_ENV = [
-  "GIT_CONFIG_NOSYSTEM",
-  "GIT_CONFIG_GLOBAL",
-  "GIT_CONFIG_COUNT",
-  "GIT_CONFIG_KEY_0",
-  "GIT_CONFIG_VALUE_0",
-  "GIT_CONFIG_KEY_1",
-  "GIT_CONFIG_VALUE_1",
-  "GIT_INDEX_FILE",
-  "GIT_AUTHOR_NAME",
-  "GIT_AUTHOR_EMAIL",
-  "GIT_AUTHOR_DATE",
-  "GIT_COMMITTER_NAME",
-  "GIT_COMMITTER_EMAIL",
-  "GIT_COMMITTER_DATE",
-  "GIT_TERMINAL_PROMPT",
-];
 
 /** The environment every git command gets: PATH, a neutral locale, and no ambient config. */
 export function baseEnv(): Record<string, string> {
@@ -71,35 +70,10 @@ export function baseEnv(): Record<string, string> {
   };
 }
 
-function client(dir: string, env: Readonly<Record<string, string>>, strict: boolean): SimpleGit {
-  const git = simpleGit({
-    baseDir: dir,
-    allowEnvironment: ALLOWED_ENV,
-    // Both guarded variables carry only what we set: GIT_CONFIG_COUNT the credentials header,
-    // GIT_CONFIG_GLOBAL=/dev/null (no ambient config).
-    unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeConfigPaths: true },
-    errors: strict ? strictErrors : undefined,
-  });
-  return git.env({ ...baseEnv(), ...env });
-}
-
-/** simple-git only fails when stderr is non-empty; a silent non-zero exit is a failure too. */
-function strictErrors(
-  error: Buffer | Error | undefined,
-  result: { exitCode: number; stdErr: Buffer[]; stdOut: Buffer[] },
-): Buffer | Error | undefined {
-  if (error) return error;
-  if (result.exitCode === 0) return undefined;
-  const stderr = Buffer.concat(result.stdErr).toString("utf8").trim();
-  return new Error(stderr || `exit status ${result.exitCode}`);
-}
-
+/** The subcommand and its first arguments, options skipped where they lead (`-c x=y update-ref`). */
 function describe(args: readonly string[]): string {
-  return args.slice(0, 3).join(" ");
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message.trim() : String(error);
+  const at = args.findIndex((arg, i) => !arg.startsWith("-") && args[i - 1] !== "-c");
+  return args.slice(Math.max(at, 0), Math.max(at, 0) + 3).join(" ");
 }
 
 /** Removes `user:password@` from any URL in a message so credentials never reach a log. */
