@@ -77,7 +77,7 @@ const merger = new GitMerger({
   workspaceRoot: join(root, "workspaces"),
   remoteUrl: (project) => repos[project as Size].url,
 });
-const runner = new DockerRunner({ instance: `bench-${process.pid}` });
+const runner = new DockerRunner({ instance: `bench-${process.pid}`, scratchDir: join(root, "docker-builds") });
 await runner.ping();
 const pool = new ExecutorPool([new Executor({ name: "docker", runner, consoles, capacity: 2 })]);
 const reporter: Reporter = { start: async () => {}, report: async () => null };

@@ -14,7 +14,10 @@ export interface RunnerConfig extends EndpointAccess {
   kind?: "docker" | "local";
   /** Docker endpoint (unix:///path, /path, tcp://HOST:PORT, ssh://USER@HOST[:PORT]). Default unix:///var/run/docker.sock. */
   endpoint?: string | undefined;
-  /** LocalRunner only: where workspaces are made. */
+  /**
+   * Where the runner keeps its builds' files on this host: the LocalRunner's workspaces, the
+   * DockerRunner's artifacts directories of bind-mounted builds (docker/artifacts-dirs.ts).
+   */
   baseDir?: string;
 }
 
@@ -26,7 +29,7 @@ export interface RunnerConfig extends EndpointAccess {
 export async function findRunner(config: RunnerConfig, instance: string, where = "executor"): Promise<Runner> {
   const kind = config.kind ?? "docker";
   let runner: Runner;
-  if (kind === "docker") runner = new DockerRunner({ ...dockerAccess(config), instance, endpoint: config.endpoint, where });
+  if (kind === "docker") runner = new DockerRunner({ ...dockerAccess(config), instance, endpoint: config.endpoint, where, scratchDir: config.baseDir });
   else if (kind === "local") runner = new LocalRunner({ instance, baseDir: config.baseDir });
   else throw new InputError(`${where}.kind: expected docker or local, got ${JSON.stringify(kind)}`);
   await runner.ping();

@@ -103,7 +103,7 @@ export async function startGate(
           sshKey: e.sshKey,
           sshHostKey: e.sshHostKey,
           insecure: e.insecure,
-          baseDir: join(config.dataDir, "local-builds", e.name),
+          baseDir: join(config.dataDir, e.type === "local" ? "local-builds" : "docker-builds", e.name),
         },
         instance,
         `executors[${e.name}]`,

@@ -35,6 +35,11 @@ export interface ContainerParams {
    * bind-mount.ts); otherwise the workspace is copied in with the archive API.
    */
   workspaceMount?: string | undefined;
+  /**
+   * A host directory bind-mounted read-write at `job.artifacts.dir` (artifacts-dirs.ts); otherwise
+   * the directory is made in the container with the archive API.
+   */
+  artifactsMount?: string | undefined;
 }
 
 export function buildLabels(p: Pick<ContainerParams, "instance" | "buildId" | "itemId">): Record<string, string> {
@@ -47,7 +52,7 @@ export function toContainerOptions(p: ContainerParams): Docker.ContainerCreateOp
   const hostConfig: Docker.HostConfig = {
     NetworkMode: job.network,
     Privileged: false,
-    // No binds, no volumes, no docker socket; at most the build's own workspace (below).
+    // No binds, no volumes, no docker socket; at most the build's own workspace and artifacts directory (below).
     Binds: [],
     CapDrop: ["ALL"],
     CapAdd: KEPT_CAPABILITIES,
@@ -62,7 +67,10 @@ export function toContainerOptions(p: ContainerParams): Docker.ContainerCreateOp
     hostConfig.Memory = job.memory;
     hostConfig.MemorySwap = job.memory; // no swap beyond the limit: OOM rather than thrashing
   }
-  if (p.workspaceMount !== undefined) hostConfig.Mounts = [workspaceMount(p.workspaceMount, job.workdir)];
+  const mounts: Docker.MountSettings[] = [];
+  if (p.workspaceMount !== undefined) mounts.push(bindMount(p.workspaceMount, job.workdir));
+  if (p.artifactsMount !== undefined && job.artifacts) mounts.push(bindMount(p.artifactsMount, job.artifacts.dir));
+  if (mounts.length > 0) hostConfig.Mounts = mounts;
   if (job.cpus !== undefined) hostConfig.NanoCpus = Math.round(job.cpus * 1e9);
   const opts: Docker.ContainerCreateOptions = {
     name: containerName(p.instance, p.buildId),
@@ -87,11 +95,12 @@ export function toContainerOptions(p: ContainerParams): Docker.ContainerCreateOp
 }
 
 /**
- * The build's workspace directory at its workdir: read-write, mounts below it not carried along,
- * no propagation either way. A missing source is an error (Mounts), never a directory the
- * engine makes (as the old Binds syntax would). Links in it resolve inside the container.
+ * A directory of the build's own (its workspace, its artifacts directory) at `target`:
+ * read-write, mounts below it not carried along, no propagation either way. A missing source is
+ * an error (Mounts), never a directory the engine makes (as the old Binds syntax would). Links
+ * in it resolve inside the container.
  */
-function workspaceMount(source: string, target: string): Docker.MountSettings {
+function bindMount(source: string, target: string): Docker.MountSettings {
   const bind = { Propagation: "rprivate", NonRecursive: true } as unknown as Docker.MountSettings["BindOptions"];
   return { Type: "bind", Source: source, Target: target, ReadOnly: false, BindOptions: bind };
 }

@@ -3,6 +3,7 @@ import Docker from "dockerode";
 import { InfraError } from "../../errors.ts";
 import type { EngineResources, Run, RunOutput, RunRequest, Runner } from "../runner.ts";
 import { ensureDir } from "./archive.ts";
+import { ArtifactsDirs } from "./artifacts-dirs.ts";
 import { hostWorkspaceOf } from "./bind-mount.ts";
 import { type ContainerParams, containerName, instanceFilter, LABEL_BUILD, toContainerOptions } from "./convert.ts";
 import { type EngineInfo, WorkspaceMounts } from "./workspace-mounts.ts";
@@ -27,6 +28,11 @@ export interface DockerRunnerOptions extends EndpointAccess {
   instance: string;
   /** Give up on an image pull after this long. Default 10 minutes. */
   pullTimeoutMs?: number;
+  /**
+   * Where a build whose workspace is bind-mounted gets its artifacts directory on this host
+   * (artifacts-dirs.ts), saving a putArchive per build; unset: made in the container.
+   */
+  scratchDir?: string | undefined;
 }
 
 /** Runs each build in a fresh container on one Docker engine. Contract: see Runner. */
@@ -42,6 +48,7 @@ export class DockerRunner implements Runner {
   private readonly mounts: WorkspaceMounts;
   /** One pull per image at a time, shared by every build that needs it. */
   private readonly pulls = new Map<string, Promise<void>>();
+  private readonly artifactsDirs: ArtifactsDirs | null;
 
   constructor(opts: DockerRunnerOptions) {
     this.endpoint = opts.endpoint ?? DEFAULT_DOCKER_ENDPOINT;
@@ -49,6 +56,7 @@ export class DockerRunner implements Runner {
     this.docker = new Docker(dockerOptions(this.endpoint, opts, opts.where));
     this.instance = opts.instance;
     this.pullTimeoutMs = opts.pullTimeoutMs ?? 10 * 60_000;
+    this.artifactsDirs = opts.scratchDir === undefined ? null : new ArtifactsDirs(opts.scratchDir);
     this.mounts = new WorkspaceMounts({
       endpoint: this.endpoint,
       info: () => this.engineInfo(),
@@ -75,7 +83,7 @@ export class DockerRunner implements Runner {
     const params = { instance: this.instance, buildId: req.buildId, itemId: req.itemId, job: req.job };
     const placed = await this.place(req, params, output);
     const container = placed.container;
-    await this.prepare(container, req, placed.copy);
+    await this.prepare(container, req, placed);
     let stream: NodeJS.ReadWriteStream;
     try {
       // Attach before start, so not a byte of output is missed; TTY off, so the stream is
@@ -97,26 +105,39 @@ export class DockerRunner implements Runner {
    * Creates the container: with the workspace bind-mounted when the engine sees this host's files
    * (bind-mount.ts), else plain, with the workspace's tar stream to copy in (`copy`).
    */
-  private async place(req: RunRequest, params: ContainerParams, output: RunOutput): Promise<{ container: Docker.Container; copy: Copy | null }> {
+  private async place(req: RunRequest, params: ContainerParams, output: RunOutput): Promise<Placed> {
     const workdir = req.job.workdir;
-    if (!req.workspace) return { container: await this.create(toContainerOptions(params), output), copy: null };
+    if (!req.workspace) return { container: await this.create(toContainerOptions(params), output), copy: null, artifactsMounted: false };
     const open = this.opener(req.workspace, workdir);
     const first = await open();
     const mount = await this.mounts.mountable(first, workdir, output);
     if (mount) {
       first.destroy(); // unread: the tar behind it never started
-      const container = await this.mounts.create(toContainerOptions({ ...params, workspaceMount: mount.dir }), mount, workdir, output);
-      if (container) return { container, copy: null };
+      const artifactsMount = await this.artifactsDir(req);
+      const opts = toContainerOptions({ ...params, workspaceMount: mount.dir, artifactsMount });
+      const container = await this.mounts.create(opts, mount, workdir, output);
+      if (container) return { container, copy: null, artifactsMounted: artifactsMount !== undefined };
     }
     // The merger's lazy stream waits unread for the copy; any other stream (straight from a tar
     // process, which must not wait for the engine) is opened again right before it is read.
     const keep = !mount && hostWorkspaceOf(first) !== null;
     if (!keep) first.destroy();
     try {
-      return { container: await this.create(toContainerOptions(params), output), copy: keep ? async () => first : open };
+      return { container: await this.create(toContainerOptions(params), output), copy: keep ? async () => first : open, artifactsMounted: false };
     } catch (err) {
       first.destroy();
       throw err;
+    }
+  }
+
+  /** The host directory for the build's artifacts, when there is a scratch dir and the directory is not in the workspace. */
+  private async artifactsDir(req: RunRequest): Promise<string | undefined> {
+    const dir = req.job.artifacts?.dir;
+    if (!this.artifactsDirs || dir === undefined || isWithin(dir, req.job.workdir)) return undefined;
+    try {
+      return await this.artifactsDirs.make(req.buildId);
+    } catch (err) {
+      throw toInfraError(`make the artifacts directory for ${dir}`, this.endpoint, err);
     }
   }
 
@@ -143,7 +164,7 @@ export class DockerRunner implements Runner {
    * Before start: a copied workspace into the workdir (which Docker made, unless the job starts
    * elsewhere), then the artifacts directory, mode 1777 so any `user` can write to it.
    */
-  private async prepare(container: Docker.Container, req: RunRequest, copy: Copy | null): Promise<void> {
+  private async prepare(container: Docker.Container, req: RunRequest, { copy, artifactsMounted }: Placed): Promise<void> {
     const { job } = req;
     const endpoint = this.endpoint;
     if (copy) {
@@ -156,11 +177,12 @@ export class DockerRunner implements Runner {
         throw toInfraError(`copy workspace into ${job.workdir}`, endpoint, err);
       }
     }
-    if (job.artifacts) await ensureDir(container, job.artifacts.dir, { mode: 0o1777, reset: true, endpoint });
+    if (job.artifacts && !artifactsMounted) await ensureDir(container, job.artifacts.dir, { mode: 0o1777, reset: true, endpoint });
   }
 
   async destroy(buildId: string): Promise<void> {
     await this.remove(containerName(this.instance, buildId));
+    await this.artifactsDirs?.remove(buildId);
   }
 
   async cleanupOrphans(keep: (buildId: string) => boolean): Promise<string[]> {
@@ -177,6 +199,8 @@ export class DockerRunner implements Runner {
       await this.remove(c.Id);
       removed.push(buildId);
     }
+    // A crash between making an artifacts directory and creating the container leaves only the directory.
+    for (const buildId of (await this.artifactsDirs?.sweep(keep)) ?? []) if (!removed.includes(buildId)) removed.push(buildId);
     return removed;
   }
 
@@ -267,6 +291,13 @@ export class DockerRunner implements Runner {
 
 /** Opens the workspace's tar stream to copy in. */
 type Copy = () => Promise<Readable>;
+
+/** A created container, and what is left to do before it starts. */
+interface Placed {
+  readonly container: Docker.Container;
+  readonly copy: Copy | null;
+  readonly artifactsMounted: boolean;
+}
 
 /** Whether `path` is `dir` or below it (both normalized absolute paths). */
 function isWithin(path: string, dir: string): boolean {
