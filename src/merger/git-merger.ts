@@ -48,8 +48,13 @@ export class GitMerger implements Merger {
   private readonly identity: Identity;
   private readonly workspaces: Workspaces;
   private readonly now: () => number;
-  /** chain key (project, branch, type, tip, change commits…) → result: items behind reuse prefixes. */
-  private readonly memo = new Map<string, Head>();
+  /**
+   * Per project, branch and submit type: the branch tip the results were merged onto, and chain
+   * (change commits…) → result, so items behind reuse the prefixes merged for those ahead. When
+   * the tip moves (a change merged) the old tip's results can never be asked for again and are
+   * dropped: the memo holds the current queue's chains, not every merge since start.
+   */
+  private readonly memo = new Map<string, { tip: string; results: Map<string, Head> }>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private refSeq = 0;
   private closed = false;
@@ -181,19 +186,20 @@ export class GitMerger implements Merger {
       const git = this.cache.git(project);
       const steps = new MergeSteps(git, this.identity);
       let head = await this.branchTip(project, branch);
-      let key = [project, branch, type, head.commit].join("\0");
+      const memo = this.memoFor([project, branch, type].join("\0"), head.commit);
+      let key = "";
       const applied: { change: ChangeRef; info: CommitInfo }[] = [];
       for (const change of changes) {
         const info = await steps.info(await this.patchsetCommit(project, change));
-        key += `\0${info.sha}`;
-        const known = this.memo.get(key);
+        key += `${info.sha} `;
+        const known = memo.get(key);
         if (known) {
           head = known;
         } else {
           const result = await steps.apply(head, info, type, branch);
           if (!result.ok) throw await blame(steps, change, result.files, result.reason, applied);
           head = { commit: result.commit, tree: result.tree };
-          this.remember(key, head);
+          remember(memo, key, head);
         }
         applied.push({ change, info });
       }
@@ -224,12 +230,13 @@ export class GitMerger implements Merger {
     return sha;
   }
 
-  private remember(key: string, head: Head): void {
-    if (this.memo.size >= MEMO_LIMIT) {
-      const oldest = this.memo.keys().next().value;
-      if (oldest !== undefined) this.memo.delete(oldest);
-    }
-    this.memo.set(key, head);
+  /** The results merged onto `tip` (the old tip's are dropped once the branch moved). */
+  private memoFor(base: string, tip: string): Map<string, Head> {
+    const known = this.memo.get(base);
+    if (known?.tip === tip) return known.results;
+    const results = new Map<string, Head>();
+    this.memo.set(base, { tip, results });
+    return results;
   }
 
   /** Every project with a mirror in the cache (directories named `*.git` holding a HEAD). */
@@ -259,6 +266,14 @@ export class GitMerger implements Merger {
     promise.then(forget, forget);
     return promise;
   }
+}
+
+function remember(memo: Map<string, Head>, key: string, head: Head): void {
+  if (memo.size >= MEMO_LIMIT) {
+    const oldest = memo.keys().next().value;
+    if (oldest !== undefined) memo.delete(oldest);
+  }
+  memo.set(key, head);
 }
 
 /** Changes grouped per project in queue order; one project must stay on one branch. */

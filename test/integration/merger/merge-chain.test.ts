@@ -57,6 +57,23 @@ describe("GitMerger.merge: chains on one project", () => {
     expect(again).toEqual(first);
   });
 
+  it("merges a chain again onto the new tip once the branch moved, reusing nothing merged onto the old one", async () => {
+    const remote = await h.repo("org/app", { "a.txt": "a\n" });
+    const a = await h.change("org/app", 1, { "x.txt": "x\n" });
+    const b = await h.change("org/app", 2, { "y.txt": "y\n" });
+    const merger = await h.merger();
+    const before = (await merger.merge({ changes: [a, b] }))["org/app"]!;
+    const again = (await merger.merge({ changes: [a, b] }))["org/app"]!;
+    expect(again).toEqual(before);
+    const tip = await remote.advance({ "z.txt": "z\n" });
+    const after = (await merger.merge({ changes: [a, b] }))["org/app"]!;
+    expect(after.commit).not.toBe(before.commit);
+    const cache = (merger as unknown as { cache: { pathOf(p: string): string } }).cache.pathOf("org/app");
+    const firstParents = (await git(cache, ["rev-list", "--first-parent", after.commit])).trim().split("\n");
+    expect(firstParents).toContain(tip);
+    expect((await git(cache, ["show", `${after.commit}:z.txt`]))).toBe("z\n");
+  });
+
   it("names the conflicting files, the change being merged and the earlier change", async () => {
     await h.repo("org/app", { "a.txt": "1\n2\n3\n", "b.txt": "b\n", "c.txt": "c\n" });
     const a = await h.change("org/app", 11, { "a.txt": "one\n2\n3\n", "c.txt": "c from 11\n" });
