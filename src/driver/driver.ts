@@ -309,9 +309,10 @@ export class Driver {
   }
 
   private save(lastSeq: number | null, now: number): void {
+    // Serialized right away by saveSnapshot: the live state needs no copy.
     const snapshot: DriverSnapshot = {
       version: 1,
-      core: this.opts.core.toJSON(),
+      core: this.opts.core.liveState(),
       merges: Object.fromEntries(this.inFlight.merges),
       outstanding: this.inFlight.commands(),
       parked: this.parked,

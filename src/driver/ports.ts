@@ -16,6 +16,8 @@ export interface HeldMerge {
 export interface SchedulerPort {
   handle(event: SchedulerEvent, now: number): Command[];
   toJSON(): unknown;
+  /** The state without a copy, to serialize at once (never kept, never changed). */
+  liveState(): unknown;
   /** The queue (key) an item is in, for the history; undefined once it left. */
   queueOf(itemId: number): string | undefined;
   isEnqueued(pipeline: string, changeId: string): boolean;

@@ -36,6 +36,10 @@ export class CorePort implements SchedulerPort {
     return this.scheduler.toJSON();
   }
 
+  liveState(): unknown {
+    return this.scheduler.liveState();
+  }
+
   /** The status (cached until the next event). */
   view(): SchedulerView {
     this.viewCache ??= this.scheduler.view();

@@ -52,6 +52,15 @@ export class Scheduler {
     return structuredClone(this.core.state);
   }
 
+  /**
+   * The state itself, not a copy: what `toJSON()` copies, for a caller that serializes it at once
+   * (the driver's snapshot after each event, where a deep copy per event was pure garbage). Never
+   * keep it or change it.
+   */
+  liveState(): Readonly<SchedulerState> {
+    return this.core.state;
+  }
+
   static fromJSON(layout: Layout, json: unknown, options: SchedulerOptions = {}): Scheduler {
     const s = json as Partial<SchedulerState> | null;
     if (!s || typeof s !== "object" || s.version !== 1 || !Array.isArray(s.queues) || !Array.isArray(s.merged)) {
