@@ -188,7 +188,7 @@ export class CommandActions {
         {
           ...req,
           // A job running as another user must own its checkout, or git refuses it ("dubious ownership").
-          workspace: () => this.deps.merger.workspaceTar(workspace, ownerOf(job.user)),
+          workspace: (options) => this.deps.merger.workspaceTar(workspace, { ...ownerOf(job.user), ...options }),
           // A retry's start is no news to the scheduler: the build has been running since the first.
           onStarted: (place) => {
             if (retried === 0) this.deps.push({ kind: "event", event: { type: "build-started", buildId: cmd.buildId }, place });

@@ -26,8 +26,11 @@ export interface RunRequest {
   /**
    * The workspace as a tar stream, copied into `job.workdir` before the job starts. A factory,
    * because every attempt needs a fresh stream. Omitted: the job starts in an empty workdir.
+   * `prefix`: a runner may ask for members named under the workdir's path (`work/…`) to extract
+   * them at `/` (DockerRunner: a relative link leading out of the workdir is then no error); it
+   * only does so when the stream says it honoured it (the merger's `WorkspaceSource.prefix`).
    */
-  workspace?: () => Readable | Promise<Readable>;
+  workspace?: (options?: { prefix?: string }) => Readable | Promise<Readable>;
 }
 
 /** How the job's process ended. Only returned when the process ended on its own or was killed. */

@@ -9,6 +9,13 @@ export interface WorkspaceTarOptions {
    * refuses to work in a repository another user owns ("dubious ownership").
    */
   readonly owner?: { readonly uid: number; readonly gid: number };
+  /**
+   * Members named under this relative path (`work` for a workdir `/work`) instead of `.`, for a
+   * consumer that extracts the stream at `/`; link targets are left as they are. Docker's archive
+   * API refuses a relative link that leads out of the directory it extracts into (`../../..` in a
+   * repository), and nothing leads out of `/`. Segments of `[A-Za-z0-9._+-]`, never `.` or `..`.
+   */
+  readonly prefix?: string;
 }
 
 /**

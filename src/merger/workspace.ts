@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { PassThrough, type Readable } from "node:stream";
-import { InfraError } from "../errors.ts";
+import { InfraError, InputError } from "../errors.ts";
 import { type CheckoutOptions, checkoutInto } from "./checkout.ts";
 import { baseEnv, GitRunner } from "./git.ts";
 import type { WorkspaceTarOptions } from "./merger.ts";
@@ -87,7 +87,12 @@ export interface WorkspaceSource {
   readonly dir: string;
   readonly includeGit: boolean;
   readonly owner: { readonly uid: number; readonly gid: number };
+  /** The members' leading path when one was asked for (WorkspaceTarOptions.prefix). */
+  readonly prefix?: string;
 }
+
+/** A path tar's name transform can take as it is, and that stays below the extraction root. */
+const PREFIX = /^[A-Za-z0-9._+-]+(\/[A-Za-z0-9._+-]+)*$/;
 export const WORKSPACE_SOURCE: unique symbol = Symbol.for("gatebox.workspace-source") as never;
 
 /**
@@ -101,7 +106,11 @@ export const WORKSPACE_SOURCE: unique symbol = Symbol.for("gatebox.workspace-sou
  */
 export function tarDirectory(dir: string, options: WorkspaceTarOptions = {}): Readable {
   const owner = options.owner ?? { uid: 0, gid: 0 };
-  const source: WorkspaceSource = { dir, includeGit: options.includeGit ?? false, owner };
+  const { prefix } = options;
+  if (prefix !== undefined && (!PREFIX.test(prefix) || prefix.split("/").some((part) => part === "." || part === ".."))) {
+    throw new InputError(`invalid workspace prefix ${JSON.stringify(prefix)}`);
+  }
+  const source: WorkspaceSource = { dir, includeGit: options.includeGit ?? false, owner, ...(prefix !== undefined ? { prefix } : {}) };
   const out = new PassThrough();
   Object.defineProperty(out, WORKSPACE_SOURCE, { value: source });
   let started = false;
@@ -121,6 +130,8 @@ function runTar(source: WorkspaceSource, out: PassThrough): void {
   const { dir, owner } = source;
   const args = ["-c", "-f", "-", "--sort=name", "--numeric-owner", `--owner=${owner.uid}`, `--group=${owner.gid}`, "-C", dir];
   if (!source.includeGit) args.push("--exclude=.git");
+  // `.` (the root) becomes the prefix and `./x` prefix/x; `S`: never in a link's target.
+  if (source.prefix !== undefined) args.push(`--transform=s,^\\.$,${source.prefix},S`, `--transform=s,^\\./,${source.prefix}/,S`);
   args.push(".");
   const child = spawn("tar", args, { stdio: ["ignore", "pipe", "pipe"], env: baseEnv() });
   let stderr = "";

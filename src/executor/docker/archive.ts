@@ -10,6 +10,17 @@ import type { ArtifactsRequest } from "../runner.ts";
 import { tarEnd, tarEntry } from "../tar.ts";
 import { isNotFound, toInfraError } from "./errors.ts";
 
+/**
+ * The workdir as a path relative to `/` (`/work` → `work`), for a workspace tar whose members are
+ * named under it and extracted at `/`; null for `/` itself or a path with other characters than
+ * `[A-Za-z0-9._+-]` per segment (such a workspace is extracted at the workdir, as before).
+ */
+export function rootPrefix(workdir: string): string | null {
+  const rel = workdir.replace(/^\/+/, "").replace(/\/+$/, "");
+  if (rel === "" || !/^[A-Za-z0-9._+-]+(\/[A-Za-z0-9._+-]+)*$/.test(rel)) return null;
+  return rel.split("/").some((part) => part === "." || part === "..") ? null : rel;
+}
+
 /** Whether `path` exists in the (created or stopped) container: HEAD /containers/{id}/archive. */
 export async function pathExists(container: Docker.Container, path: string, endpoint: string): Promise<boolean> {
   try {

@@ -22,6 +22,8 @@ export interface HostWorkspace {
   readonly dir: string;
   readonly includeGit: boolean;
   readonly owner: { readonly uid: number; readonly gid: number };
+  /** The members' leading path, when the stream was asked for one and made it. */
+  readonly prefix?: string;
 }
 const WORKSPACE_SOURCE = Symbol.for("gatebox.workspace-source");
 

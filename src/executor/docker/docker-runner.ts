@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import Docker from "dockerode";
 import { InfraError } from "../../errors.ts";
 import type { EngineResources, Run, RunOutput, RunRequest, Runner } from "../runner.ts";
-import { ensureDir } from "./archive.ts";
+import { ensureDir, rootPrefix } from "./archive.ts";
 import { ArtifactsDirs } from "./artifacts-dirs.ts";
 import { hostWorkspaceOf } from "./bind-mount.ts";
 import { type ContainerParams, containerName, instanceFilter, LABEL_BUILD, toContainerOptions } from "./convert.ts";
@@ -118,16 +118,12 @@ export class DockerRunner implements Runner {
       const container = await this.mounts.create(opts, mount, workdir, output);
       if (container) return { container, copy: null, artifactsMounted: artifactsMount !== undefined };
     }
-    // The merger's lazy stream waits unread for the copy; any other stream (straight from a tar
-    // process, which must not wait for the engine) is opened again right before it is read.
-    const keep = !mount && hostWorkspaceOf(first) !== null;
-    if (!keep) first.destroy();
-    try {
-      return { container: await this.create(toContainerOptions(params), output), copy: keep ? async () => first : open, artifactsMounted: false };
-    } catch (err) {
-      first.destroy();
-      throw err;
-    }
+    // Opened again right before it is read (a stream straight from a tar process must not wait
+    // for the engine), with its members under the workdir's path where the stream can do that.
+    first.destroy();
+    const prefix = rootPrefix(workdir);
+    const copy: Copy = () => open(prefix === null ? undefined : { prefix });
+    return { container: await this.create(toContainerOptions(params), output), copy, artifactsMounted: false };
   }
 
   /** The host directory for the build's artifacts, when there is a scratch dir and the directory is not in the workspace. */
@@ -142,9 +138,9 @@ export class DockerRunner implements Runner {
   }
 
   private opener(workspace: NonNullable<RunRequest["workspace"]>, workdir: string): Copy {
-    return async () => {
+    return async (options) => {
       try {
-        return await workspace();
+        return await workspace(options);
       } catch (err) {
         throw toInfraError(`make the workspace for ${workdir}`, this.endpoint, err);
       }
@@ -170,8 +166,11 @@ export class DockerRunner implements Runner {
     if (copy) {
       if (!isWithin(job.startDir, job.workdir)) await ensureDir(container, job.workdir, { mode: 0o755, reset: false, endpoint });
       const tar = await copy();
+      // Members named `work/…` go in at `/`: a relative link out of the workdir is no breakout there.
+      const prefix = hostWorkspaceOf(tar)?.prefix;
+      const path = prefix !== undefined && prefix === rootPrefix(job.workdir) ? "/" : job.workdir;
       try {
-        await container.putArchive(tar, { path: job.workdir });
+        await container.putArchive(tar, { path });
       } catch (err) {
         tar.destroy();
         throw toInfraError(`copy workspace into ${job.workdir}`, endpoint, err);
@@ -290,7 +289,7 @@ export class DockerRunner implements Runner {
 }
 
 /** Opens the workspace's tar stream to copy in. */
-type Copy = () => Promise<Readable>;
+type Copy = (options?: { prefix?: string }) => Promise<Readable>;
 
 /** A created container, and what is left to do before it starts. */
 interface Placed {

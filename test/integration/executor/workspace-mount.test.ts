@@ -59,7 +59,7 @@ beforeEach(() => {
 async function build(runner: Runner, run: string, extra: Partial<JobSpec> = {}, includeGit = true, owner?: { uid: number; gid: number }) {
   const ex = new Executor({ runner, consoles: hub, capacity: 1, retryDelayMs: () => 0 });
   const job: JobSpec = { image: GIT_IMAGE, run, attempts: 1, ...extra };
-  const workspace = () => tarDirectory(ws, { includeGit, ...(owner ? { owner } : {}) });
+  const workspace = (options?: { prefix?: string }) => tarDirectory(ws, { includeGit, ...(owner ? { owner } : {}), ...options });
   const o = await ex.startBuild({ buildId: uniqueBuildId("mount"), itemId: "i", job, workspace }).outcome;
   const events = await consoleEvents(o.logPath);
   return { result: o.result, out: outputOf(events), info: events.filter((e) => e.kind === "i").map((e) => e.data).join("") };
@@ -147,7 +147,6 @@ describe("a local engine", () => {
   });
 
   it("copies a workspace whose .git is not self-contained, without its .git", async () => {
-    unlinkSync(join(ws, "proj", "up-link")); // the archive API refuses a link out of the copy
     const b = await build(runner(), "cat proj/merged.txt; test -e proj/.git && echo HAS-GIT || echo no .git");
     expect(b.out).toBe("the merged state\nHAS-GIT\n");
     const c = await build(runner(), "cat proj/merged.txt; test -e proj/.git && echo HAS-GIT || echo no .git", {}, false);
@@ -158,11 +157,16 @@ describe("a local engine", () => {
 
 describe("a remote engine", () => {
   it("gets a copy even when it runs on this host (ssh:// in front of the local engine)", async () => {
-    unlinkSync(join(ws, "proj", "up-link")); // the archive API refuses a link out of the copy
     const runner = new DockerRunner({ instance, endpoint: sshd.endpoint, sshKey: sshd.key, sshHostKey: [sshd.hostKey] });
-    const b = await build(runner, "cat proj/merged.txt; echo x > proj/out.txt; awk '$5 == \"/work\"' /proc/self/mountinfo | wc -l");
+    const script = [
+      "cat proj/merged.txt; echo x > proj/out.txt; awk '$5 == \"/work\"' /proc/self/mountinfo | wc -l",
+      // A relative link out of the workdir is copied as it is (the archive goes in at /) and resolves in the container.
+      "readlink proj/up-link; ls proj/up-link/ | grep -qx bin && echo 'up-link is the container root'",
+      "stat -c %a /work",
+    ].join("; ");
+    const b = await build(runner, script);
     expect(b.info).toContain("gatebox: copying the workspace into /work (the engine is remote: the workspace is copied)");
-    expect(b.out).toBe("the merged state\n0\n");
+    expect(b.out).toBe("the merged state\n0\n../../..\nup-link is the container root\n755\n");
     expect(b.result).toBe("SUCCESS");
     expect(() => statSync(join(ws, "proj", "out.txt"))).toThrow();
   });

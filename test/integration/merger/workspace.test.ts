@@ -2,10 +2,11 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { GateboxError } from "../../../src/errors.ts";
+import { GateboxError, InputError } from "../../../src/errors.ts";
 import { TreeMismatchError } from "../../../src/merger/errors.ts";
 import type { GitMerger } from "../../../src/merger/git-merger.ts";
 import type { WorkspaceStrategy } from "../../../src/merger/types.ts";
+import { tarDirectory } from "../../../src/merger/workspace.ts";
 import { git } from "../../support/git-fixtures.ts";
 import { MergerHarness } from "./harness.ts";
 
@@ -160,5 +161,24 @@ describe("state refs", () => {
     await expect(running).resolves.toBeDefined();
     await merger.close();
     await expect(merger.merge({ changes: [a] })).rejects.toThrow(/closed/);
+  });
+});
+
+describe("tarDirectory with a prefix (extracted at / by a copying runner)", () => {
+  it("names every member under the prefix and leaves link targets as they are", async () => {
+    const dir = await h.fixtures.tempDir("gatebox-prefixed-");
+    await Bun.write(join(dir, "proj", "f.txt"), "f\n");
+    Bun.spawnSync(["ln", "-s", "../../..", join(dir, "proj", "up")]);
+    const chunks: Buffer[] = [];
+    for await (const chunk of tarDirectory(dir, { prefix: "home/ci" })) chunks.push(Buffer.from(chunk as Buffer));
+    const list = Bun.spawnSync(["tar", "-tv", "-f", "-"], { stdin: Buffer.concat(chunks) }).stdout.toString();
+    const names = list.split("\n").filter(Boolean).map((line) => line.split(/\s+/).slice(5).join(" "));
+    expect(names).toEqual(["home/ci/", "home/ci/proj/", "home/ci/proj/f.txt", "home/ci/proj/up -> ../../.."]);
+  });
+
+  it("refuses a prefix that could leave the extraction root or confuse tar", () => {
+    for (const prefix of ["../x", "a/../b", "/abs", "a,b", "a b", ".", ""]) {
+      expect(() => tarDirectory("/nonexistent", { prefix })).toThrow(InputError);
+    }
   });
 });
