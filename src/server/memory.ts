@@ -2,7 +2,8 @@
  * Gives memory back after work. Bun's collectors run when the heap grows, not when the process goes
  * quiet, and the allocator keeps freed pages: after a burst of builds a gate idled at ~112 MiB RSS
  * where a fresh one sits at ~80 (bench/binary/memory.ts). A full collection followed by
- * `Bun.shrink()` (release unused pages) brings it back to ~88. A full collection stops the event
+ * `Bun.shrink()` (release unused pages) brings it back to ~88; the server also has the store give
+ * back SQLite's page cache first (`OpenStore.shrink`). A full collection stops the event
  * loop for tens of milliseconds on a loaded machine, so it runs only when the gate is quiet (no
  * build in flight), once per quiet spell: checked 5 s after start (what loading the modules left
  * behind) and then every 10 s, it trims at the first quiet check after a busy one.
@@ -10,7 +11,7 @@
 export const TRIM_CHECK_MS = 10_000;
 export const TRIM_FIRST_MS = 5_000;
 
-function trimNow(): void {
+export function trimNow(): void {
   Bun.gc(true);
   Bun.shrink();
 }

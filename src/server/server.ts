@@ -21,7 +21,7 @@ import { type HealthOptions, HEALTH_LOG_EVERY_MS, healthModel, watchHealth } fro
 import { configReloader } from "./reload.ts";
 import type { TimerClock } from "../driver/timer.ts";
 import { type PruneReport, pruneOnce, type RetentionDeps, startRetention } from "../retention/retention.ts";
-import { trimMemoryWhenQuiet } from "./memory.ts";
+import { TRIM_CHECK_MS, trimMemoryWhenQuiet, trimNow } from "./memory.ts";
 
 export interface ServerOptions {
   config: GateboxConfig;
@@ -113,7 +113,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       metrics,
       log,
     };
-    cleanup.push(trimMemoryWhenQuiet(() => (gate?.buildsInFlight().size ?? 0) > 0));
+    const trim = () => {
+      store.shrink();
+      trimNow();
+    };
+    cleanup.push(trimMemoryWhenQuiet(() => (gate?.buildsInFlight().size ?? 0) > 0, TRIM_CHECK_MS, trim));
     const pruning = startRetention(retention);
     cleanup.push(() => pruning.stop());
     // gate.ts may expose sourceHealth() / executorHealth(); until it does, those checks pass.

@@ -31,6 +31,8 @@ export interface OpenStore {
   canWrite(maxAgeMs?: number): WriteCheck;
   /** Checkpoints the WAL when it can, then closes. Never throws; safe to call twice. */
   close(): void;
+  /** Gives back the connection's page cache (`PRAGMA shrink_memory`), for a quiet moment. Never throws. */
+  shrink(): void;
 }
 
 /**
@@ -94,6 +96,14 @@ function wrap(sqlite: Database, path: string): OpenStore {
         last = { ok: false, checkedAt: now, error: sqliteText(err) };
       }
       return last;
+    },
+    shrink() {
+      if (closed) return;
+      try {
+        sqlite.run("PRAGMA shrink_memory");
+      } catch {
+        // Only memory not given back: nothing to report.
+      }
     },
     close() {
       if (closed) return;
