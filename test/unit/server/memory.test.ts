@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { trimMemoryWhenQuiet } from "../../../src/server/memory.ts";
+import { TRIMS_PER_SPELL, trimMemoryWhenQuiet } from "../../../src/server/memory.ts";
 
 describe("trimMemoryWhenQuiet", () => {
-  it("trims once at start, never while busy, and once per quiet spell after work", async () => {
+  it("trims at the first quiet checks after start and after work (TRIMS_PER_SPELL of them), never while busy", async () => {
     let busy = false;
     let checks = 0;
     let trims = 0;
@@ -16,14 +16,15 @@ describe("trimMemoryWhenQuiet", () => {
       const target = checks + n;
       while (checks < target) await Bun.sleep(2);
     };
-    await checksPass(3);
-    expect(trims).toBe(1);
+    expect(TRIMS_PER_SPELL).toBe(3);
+    await checksPass(5);
+    expect(trims).toBe(3);
     busy = true;
     await checksPass(3);
-    expect(trims).toBe(1);
+    expect(trims).toBe(3);
     busy = false;
-    await checksPass(3);
-    expect(trims).toBe(2);
+    await checksPass(5);
+    expect(trims).toBe(6);
     stop();
     stop();
     const before = checks;
