@@ -13,6 +13,8 @@ export const CHROMIUM = "/usr/bin/chromium";
  */
 export interface TestBrowser {
   context: BrowserContext;
+  /** What any page's console said about the Content Security Policy refusing something. */
+  cspViolations: string[];
   newPage(viewport?: { width: number; height: number }): Promise<Page>;
   close(): Promise<void>;
 }
@@ -35,8 +37,13 @@ export async function launchBrowser(): Promise<TestBrowser> {
       "--disable-sync",
     ],
   });
+  const cspViolations: string[] = [];
+  context.on("console", (msg) => {
+    if (/Content Security Policy|Refused to/i.test(msg.text())) cspViolations.push(msg.text());
+  });
   return {
     context,
+    cspViolations,
     async newPage(viewport = { width: 1280, height: 900 }) {
       const page = await context.newPage();
       await page.setViewportSize(viewport);

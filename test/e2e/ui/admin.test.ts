@@ -16,7 +16,6 @@ let evil: ReturnType<typeof Bun.serve>;
 let base: string;
 let browser: TestBrowser;
 const lines: string[] = [];
-const violations: string[] = [];
 
 beforeAll(async () => {
   f = createFixture();
@@ -28,9 +27,6 @@ beforeAll(async () => {
   const attack = `<!doctype html><form method="post" action="${base}/api/dequeue"><input name="pipeline" value="gate"><input name="change" value="1003"></form><script>document.forms[0].submit()</script>`;
   evil = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(attack, { headers: { "content-type": "text/html" } }) });
   browser = await launchBrowser();
-  browser.context.on("console", (msg) => {
-    if (/Content Security Policy|Refused to/i.test(msg.text())) violations.push(msg.text());
-  });
 });
 afterAll(async () => {
   await browser?.close();
@@ -141,6 +137,6 @@ it("shows the admin buttons only after signing in, and dequeues from the status 
   await page.waitForTimeout(1200);
   expect(await page.locator("button[data-admin]").count()).toBe(0);
   expect(lines).toContain(`gatebox web: admin session ${session} signed out from 127.0.0.1`);
-  expect(violations).toEqual([]);
+  expect(browser.cspViolations).toEqual([]);
   await page.close();
 }, 60_000);

@@ -19,16 +19,12 @@ const SHOTS = join(import.meta.dirname, "../../../docs/screenshots");
 const CONFIG = gateOnlyConfig("cd /work/org/p; if [ -f SLOW ]; then sleep 20; fi");
 
 let browser: TestBrowser;
-const violations: string[] = [];
 beforeAll(async () => {
   browser = await launchBrowser();
-  browser.context.on("console", (msg) => {
-    if (/Content Security Policy|Refused to/i.test(msg.text())) violations.push(msg.text());
-  });
 });
 afterAll(async () => {
   await browser?.close();
-  expect(violations).toEqual([]);
+  expect(browser.cspViolations).toEqual([]);
 });
 
 async function start(): Promise<{ sim: GerritSimulator; server: RunningServer }> {

@@ -17,8 +17,6 @@ let f: Fixture;
 let server: ReturnType<typeof Bun.serve>;
 let base: string;
 let browser: TestBrowser;
-/** What Chromium said about the Content Security Policy (it logs each refusal). */
-const violations: string[] = [];
 
 beforeAll(async () => {
   f = createFixture();
@@ -26,9 +24,6 @@ beforeAll(async () => {
   server = serveApp(f.ctx);
   base = `http://127.0.0.1:${server.port}`;
   browser = await launchBrowser();
-  browser.context.on("console", (msg) => {
-    if (/Content Security Policy|Refused to/i.test(msg.text())) violations.push(msg.text());
-  });
 });
 afterAll(async () => {
   await browser?.close();
@@ -274,6 +269,6 @@ describe("history and builds pages", () => {
 
 describe("content security policy", () => {
   it("was broken by no page above: no inline script, no style attribute", () => {
-    expect(violations).toEqual([]);
+    expect(browser.cspViolations).toEqual([]);
   });
 });
